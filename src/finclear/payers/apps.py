@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PayersConfig(AppConfig):
+    name = "finclear.payers"
+    label = "payers"

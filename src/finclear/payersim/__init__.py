@@ -1,0 +1,1 @@
+"""Standalone payer and clearinghouse simulator (no Django)."""

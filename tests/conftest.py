@@ -1,0 +1,27 @@
+"""Shared test configuration.
+
+Tests that need PostgreSQL are marked ``postgres`` and skip, saying so, when
+FINCLEAR_DATABASE_URL does not point at one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_X12 = Path(__file__).resolve().parents[2] / "shared" / "x12"
+if not SHARED_X12.is_dir():
+    SHARED_X12 = Path(os.environ.get("FINCLEAR_SHARED_X12", "/work/shared/x12"))
+
+ON_POSTGRES = os.environ.get("FINCLEAR_DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set FINCLEAR_DATABASE_URL=postgres://...")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
