@@ -1,0 +1,127 @@
+"""Writing the audit trail.
+
+``record_event`` writes one event; ``record_view`` and ``record_list_view`` record reads of
+patient data by a request. Who, how and from where come from the arguments, else from the
+request, else from the current ``audit_context``; with none of them the event is attributed
+to the system over the command line. Events name objects by type and id only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+from django.utils import timezone
+
+from finclear.audit.context import (
+    AuditContext,
+    build_request_context,
+    current_context,
+)
+from finclear.audit.models import AuditAction, AuditChannel, AuditEvent
+from finclear.audit.registry import patient_id_of
+
+_ALLOWED_DETAIL_KEYS = frozenset({"fields", "list", "reason", "filters", "count", "format", "via"})
+
+
+def check_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """Detail holds field names, counts and reasons: never values. Refuse anything else."""
+    unknown = sorted(set(detail) - _ALLOWED_DETAIL_KEYS)
+    if unknown:
+        raise ValueError(
+            f"detail: keys {', '.join(unknown)} are not allowed in an audit event "
+            f"(allowed: {', '.join(sorted(_ALLOWED_DETAIL_KEYS))})"
+        )
+    for key, value in detail.items():
+        if key in {"fields", "filters"} and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            raise ValueError(f"detail: {key} must be a list of names")
+    return dict(detail)
+
+
+def describe(obj: models.Model) -> tuple[str, str, str]:
+    """(object_type, object_id, object_repr) of a row: its type and id, never its content."""
+    meta = obj._meta
+    object_id = "" if obj.pk is None else str(obj.pk)
+    return meta.label_lower, object_id, f"{meta.verbose_name} #{object_id}"[:200]
+
+
+def _resolve(request: HttpRequest | None, channel: str | None) -> tuple[AuditContext, str]:
+    context = build_request_context(request) if request is not None else current_context()
+    if context is None:
+        context = AuditContext(channel=AuditChannel.CLI)
+    return context, channel or context.channel
+
+
+def build_event(
+    action: str,
+    *,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    patient_id: int | None = None,
+    user: Any = None,
+    username: str | None = None,
+    channel: str | None = None,
+    request: HttpRequest | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """An unsaved event; ``record_event`` saves one, ``record_list_view`` saves many at once."""
+    if action not in AuditAction.values:
+        raise ValueError(f"action: {action!r} is not one of {', '.join(AuditAction.values)}")
+    context, channel = _resolve(request, channel)
+    if channel not in AuditChannel.values:
+        raise ValueError(f"channel: {channel!r} is not one of {', '.join(AuditChannel.values)}")
+    if user is None:
+        user = context.acting_user()
+    object_repr = ""
+    if obj is not None:
+        object_type, object_id, object_repr = describe(obj)
+        if patient_id is None:
+            patient_id = patient_id_of(obj)
+    elif object_type:
+        object_repr = f"{object_type} #{object_id}"[:200] if object_id else object_type
+    if username is None:
+        username = user.get_username() if user is not None else ""
+    return AuditEvent(
+        occurred_at=timezone.now(),
+        user=user,
+        username=username[:150],
+        action=action,
+        object_type=object_type,
+        object_id=object_id[:64],
+        object_repr=object_repr,
+        patient_id=patient_id,
+        channel=channel,
+        ip_address=context.ip_address,
+        path=context.path,
+        detail=check_detail(detail or {}),
+    )
+
+
+def record_event(action: str, **kwargs: Any) -> AuditEvent:
+    """Write one audit event; see ``build_event`` for the arguments."""
+    event = build_event(action, **kwargs)
+    event.save()
+    return event
+
+
+def record_view(
+    request: HttpRequest, obj: models.Model, detail: Mapping[str, Any] | None = None
+) -> AuditEvent:
+    """Record that the request's user read ``obj``."""
+    return record_event(AuditAction.VIEW, obj=obj, request=request, detail=detail)
+
+
+def record_list_view(
+    request: HttpRequest, objs: Iterable[models.Model], list_name: str
+) -> list[AuditEvent]:
+    """Record one view per row shown in a list, in one insert, so each patient's trail has it."""
+    events = [
+        build_event(AuditAction.VIEW, obj=obj, request=request, detail={"list": list_name})
+        for obj in objs
+    ]
+    return AuditEvent.objects.bulk_create(events) if events else []

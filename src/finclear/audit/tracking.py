@@ -1,0 +1,94 @@
+"""Automatic audit of every create, update and delete of patient data.
+
+Receivers on post_init/post_save/post_delete of each model in ``registry.PATIENT_MODELS``:
+an instance remembers its field values when loaded, so an update records the names of the
+fields that changed (never the values). Who and from where come from the audit context.
+Bulk operations (``QuerySet.update``, ``bulk_create``) send no signals and are not seen here:
+services that use them record their own events.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models.signals import post_delete, post_init, post_save
+
+from finclear.audit.models import AuditAction
+from finclear.audit.registry import PATIENT_MODELS
+from finclear.audit.services import record_event
+
+_SNAPSHOT = "_finclear_audit_snapshot"
+_DEFERRED = object()
+_UNTRACKED_FIELDS = frozenset({"created_at", "updated_at"})
+
+
+def take_snapshot(instance: models.Model) -> None:
+    values = {}
+    for field in instance._meta.concrete_fields:
+        value = instance.__dict__.get(field.attname, _DEFERRED)
+        if isinstance(value, list | dict):
+            value = copy.deepcopy(value)
+        values[field.attname] = value
+    setattr(instance, _SNAPSHOT, values)
+
+
+def changed_field_names(instance: models.Model, update_fields: Any = None) -> list[str]:
+    snapshot: dict[str, Any] = getattr(instance, _SNAPSHOT, {})
+    names = []
+    for field in instance._meta.concrete_fields:
+        if field.name in _UNTRACKED_FIELDS or field.primary_key:
+            continue
+        if update_fields is not None and field.name not in update_fields:
+            continue
+        before = snapshot.get(field.attname, _DEFERRED)
+        after = instance.__dict__.get(field.attname, _DEFERRED)
+        if before is _DEFERRED or after is _DEFERRED:
+            if update_fields is not None:
+                names.append(field.name)
+            continue
+        if before != after:
+            names.append(field.name)
+    return names
+
+
+def on_init(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    take_snapshot(instance)
+
+
+def on_save(
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    update_fields: Any = None,
+    **kwargs: Any,
+) -> None:
+    if created:
+        record_event(AuditAction.CREATE, obj=instance)
+    else:
+        fields = changed_field_names(instance, update_fields)
+        record_event(AuditAction.UPDATE, obj=instance, detail={"fields": fields})
+    take_snapshot(instance)
+
+
+def on_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    record_event(AuditAction.DELETE, obj=instance)
+
+
+def connect_patient_models() -> list[str]:
+    """Connect the receivers to every registered model that exists; return their labels."""
+    connected = []
+    for label in PATIENT_MODELS:
+        app_label, _, model_name = label.partition(".")
+        try:
+            model = apps.get_model(app_label, model_name)
+        except LookupError:
+            continue
+        uid = f"finclear-audit-{label}"
+        post_init.connect(on_init, sender=model, dispatch_uid=uid, weak=False)
+        post_save.connect(on_save, sender=model, dispatch_uid=uid, weak=False)
+        post_delete.connect(on_delete, sender=model, dispatch_uid=uid, weak=False)
+        connected.append(label)
+    return connected
