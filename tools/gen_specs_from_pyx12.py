@@ -217,6 +217,32 @@ CORRECTIONS: tuple[Correction, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Move:
+    """A structural repair: the loop at ``loop`` (a path below the root) becomes the last
+    child of the loop at ``into``."""
+
+    guide: str
+    loop: str
+    into: str
+    why: str
+
+
+_X212_FLAT = (
+    "pyx12's X212 map puts the service provider, subscriber and dependent levels side by "
+    "side in wrapper loops; every other map nests each HL level in its parent, as the "
+    "HL02 parent links do in a file, so the 277 is nested the same way."
+)
+MOVES: tuple[Move, ...] = (
+    Move("277", "2000C", "2000A/2000B", _X212_FLAT),
+    Move("277", "2000D", "2000A/2000B/2000C", _X212_FLAT),
+    Move("277", "2000E", "2000A/2000B/2000C/2000D", _X212_FLAT),
+)
+
+# pyx12's X212 map closes ST_LOOP before the SE segment (SE sits in a wrapper beside it).
+SE_OUTSIDE_ST_LOOP = {"277"}
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading the maps into a small mutable tree
 
@@ -372,6 +398,14 @@ def read_transaction(map_dir: Path, guide: Guide, reader: MapReader) -> Loop:
     root = ET.parse(map_dir / guide.map_file).getroot()
     st_loop = reader.loop(find_loop(root, "ST_LOOP"))
     tree = Loop("ST", "Transaction Set", "R", 1, st_loop.children)
+    last = tree.children[-1]
+    if not (isinstance(last, Seg) and last.id == "SE"):
+        if guide.key not in SE_OUTSIDE_ST_LOOP:
+            raise SystemExit(f"{guide.map_file}: ST_LOOP does not end with SE")
+        se = next(node for node in root.iter("segment") if node.get("xid") == "SE")
+        tree.children.append(reader.segment(se))
+    apply_moves(guide.key, tree)
+    required_triggers(tree)
     apply_corrections(guide.key, tree)
     st = st_loop.children[0]
     assert isinstance(st, Seg) and st.id == "ST", guide.map_file
@@ -390,7 +424,35 @@ def read_control(map_dir: Path, reader: MapReader) -> dict[str, Seg]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Corrections
+# Repairs and corrections
+
+
+def apply_moves(guide_key: str, root: Loop) -> None:
+    for move in MOVES:
+        if move.guide != guide_key:
+            continue
+        *parent_path, loop_id = move.loop.split("/")
+        parent, _, _ = _locate(root, "/".join(parent_path)) if parent_path else (root, None, None)
+        found = [c for c in parent.children if isinstance(c, Loop) and c.id == loop_id]
+        if len(found) != 1:
+            raise SystemExit(f"{guide_key}: loop {move.loop} to move not found")
+        target, seg, _ = _locate(root, move.into)
+        if seg is not None or target.id != move.into.split("/")[-1]:
+            raise SystemExit(f"{guide_key}: loop {move.into} to move into not found")
+        parent.children.remove(found[0])
+        target.children.append(found[0])
+
+
+def required_triggers(loop: Loop) -> None:
+    """A loop's usage is its own; once the loop is there, its first segment is required.
+
+    pyx12's maps follow that rule (its README: "the first child is then required") but a
+    few triggers carry the loop's usage instead (999 2110 IK4).
+    """
+    for child in loop.children:
+        if isinstance(child, Loop):
+            _trigger(child).usage = "R"
+            required_triggers(child)
 
 
 def _first_codes(seg: Seg) -> tuple[str, ...]:
@@ -654,6 +716,10 @@ def module_source(guide: Guide, root: Loop, map_dir: Path) -> str:
         f'"""{guide.transaction_set} {guide.name} ({guide.version}): the guide\'s structure '
         f"as data.\n\nGenerated from pyx12's map {guide.map_file}"
     )
+    moves = [m for m in MOVES if m.guide == guide.key]
+    if moves:
+        doc += ", its HL levels nested as in the other maps ("
+        doc += ", ".join(f"``{m.loop}`` into ``{m.into}``" for m in moves) + ")"
     if corrections:
         doc += ", with these corrections to match the guide:\n\n"
         doc += "".join(
