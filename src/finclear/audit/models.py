@@ -92,6 +92,14 @@ class AuditEvent(models.Model):
         target = f" {self.object_type}#{self.object_id}" if self.object_type else ""
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.username or 'system'} {self.action}{target}"
 
+    def detail_text(self) -> str:
+        """The detail as ``key: a, b; key: c`` for display."""
+        parts = []
+        for key, value in self.detail.items():
+            shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            parts.append(f"{key}: {shown}")
+        return "; ".join(parts)
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             refuse_change("update")

@@ -1,7 +1,19 @@
-from django.urls import path
+"""The web app's URLs, mounted at the site root by ``finclear.app.urls``.
+
+The shell's own pages are in the ``web`` namespace; accounts (sign in/out, session) and the
+audit search keep their own namespaces.
+"""
+
+from django.urls import include, path
 
 from finclear.web import views
 
-urlpatterns = [
+web_patterns = [
     path("", views.home, name="home"),
+]
+
+urlpatterns = [
+    path("", include((web_patterns, "web"))),
+    path("", include("finclear.accounts.urls")),
+    path("audit/", include("finclear.audit.urls")),
 ]

@@ -1,0 +1,170 @@
+"""The roles (Django groups) and the permissions each one holds.
+
+Entries are ``app_label.codename``, or ``view:app_label`` for every view permission of an app,
+or ``all:app_label`` for every permission of an app. ``apply_roles`` works with live models and
+with a migration's historical models alike. Apps added later extend these lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+SPECIALIST = "specialist"
+COUNSELOR = "counselor"
+BILLER = "biller"
+SUPERVISOR = "supervisor"
+ADMIN = "admin"
+AUDITOR = "auditor"
+
+# Roles whose members see every facility's patients.
+ALL_FACILITY_ROLES = frozenset({ADMIN})
+
+# Custom permissions that no model declares in its Meta: (app_label, model, codename, name).
+CUSTOM_PERMISSIONS = [
+    ("workqueue", "clearancecase", "override_clearance", "Can override a clearance status"),
+    ("workqueue", "task", "assign_task", "Can assign tasks to other users"),
+]
+
+_READ_DOMAIN = [
+    "view:organizations",
+    "view:payers",
+    "view:patients",
+    "view:scheduling",
+    "view:workqueue",
+]
+_WORK_CASES = [
+    "workqueue.change_clearancecase",
+    "workqueue.add_casenote",
+    "workqueue.add_task",
+    "workqueue.change_task",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    SPECIALIST: [
+        *_READ_DOMAIN,
+        *_WORK_CASES,
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.add_guarantor",
+        "patients.change_guarantor",
+        "patients.add_coverage",
+        "patients.change_coverage",
+        "scheduling.add_encounter",
+        "scheduling.change_encounter",
+    ],
+    COUNSELOR: [
+        *_READ_DOMAIN,
+        *_WORK_CASES,
+        "patients.change_guarantor",
+        "patients.add_guarantor",
+        "patients.change_coverage",
+    ],
+    BILLER: [
+        *_READ_DOMAIN,
+        "workqueue.add_casenote",
+        "workqueue.add_task",
+        "workqueue.change_task",
+        "scheduling.add_serviceline",
+        "scheduling.change_serviceline",
+        "scheduling.delete_serviceline",
+        "scheduling.add_diagnosis",
+        "scheduling.change_diagnosis",
+        "scheduling.delete_diagnosis",
+        "scheduling.change_chargemasteritem",
+    ],
+    SUPERVISOR: [
+        *_READ_DOMAIN,
+        *_WORK_CASES,
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.add_guarantor",
+        "patients.change_guarantor",
+        "patients.add_coverage",
+        "patients.change_coverage",
+        "scheduling.add_encounter",
+        "scheduling.change_encounter",
+        "scheduling.add_serviceline",
+        "scheduling.change_serviceline",
+        "scheduling.add_diagnosis",
+        "scheduling.change_diagnosis",
+        "workqueue.add_clearancecase",
+        "workqueue.delete_task",
+        "workqueue.override_clearance",
+        "workqueue.assign_task",
+        "auth.view_user",
+    ],
+    ADMIN: [
+        "all:organizations",
+        "all:payers",
+        "all:patients",
+        "all:scheduling",
+        "all:workqueue",
+        "all:accounts",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "audit.view_auditevent",
+        "audit.export_auditevent",
+    ],
+    AUDITOR: [
+        *_READ_DOMAIN,
+        "auth.view_user",
+        "audit.view_auditevent",
+        "audit.export_auditevent",
+    ],
+}
+
+ROLES = tuple(ROLE_PERMISSIONS)
+
+
+def resolve_permissions(
+    entries: Iterable[str], permission_model: Any
+) -> tuple[list[Any], list[str]]:
+    """The permission rows an entry list names, and the entries that named nothing."""
+    found: dict[int, Any] = {}
+    missing: list[str] = []
+    base = permission_model.objects.select_related("content_type")
+    for entry in entries:
+        if entry.startswith(("view:", "all:")):
+            kind, _, app_label = entry.partition(":")
+            rows = base.filter(content_type__app_label=app_label)
+            if kind == "view":
+                rows = rows.filter(codename__startswith="view_")
+        else:
+            app_label, _, codename = entry.partition(".")
+            rows = base.filter(content_type__app_label=app_label, codename=codename)
+        matched = list(rows)
+        if not matched:
+            missing.append(entry)
+        found.update((p.pk, p) for p in matched)
+    return list(found.values()), missing
+
+
+def apply_custom_permissions(permission_model: Any, content_type_model: Any) -> list[str]:
+    """Create the custom permissions whose model exists; return the ones that could not be."""
+    missing = []
+    for app_label, model, codename, name in CUSTOM_PERMISSIONS:
+        content_type = content_type_model.objects.filter(app_label=app_label, model=model).first()
+        if content_type is None:
+            missing.append(f"{app_label}.{codename}")
+            continue
+        permission_model.objects.get_or_create(
+            content_type=content_type, codename=codename, defaults={"name": name}
+        )
+    return missing
+
+
+def apply_roles(group_model: Any, permission_model: Any, content_type_model: Any) -> list[str]:
+    """Create each role's group and give it exactly its permissions.
+
+    Returns the entries that matched no permission (a model not migrated yet, or a typo).
+    """
+    missing = apply_custom_permissions(permission_model, content_type_model)
+    for role, entries in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        permissions, not_found = resolve_permissions(entries, permission_model)
+        group.permissions.set(permissions)
+        missing.extend(f"{role}: {entry}" for entry in not_found)
+    return missing
