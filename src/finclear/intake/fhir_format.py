@@ -236,7 +236,7 @@ def _record(
         raw["encounter"], facility = _encounter(bundle, visit, origin)
         raw["facility_code"] = facility or raw["facility_code"]
     source = IntakeSource(file=name, location=location, format="fhir")
-    return build_record(raw, source, origin_namer(origin))
+    return build_record(raw, source, origin_namer(origin), origin)
 
 
 def _patient(entry: _Entry, origin: dict[str, str]) -> dict[str, Any]:

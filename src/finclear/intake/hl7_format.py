@@ -188,7 +188,7 @@ def parse_message(
     elif msg.get("PV1", 19) and msg.get("PV1", 44):
         raw["encounter"] = _visit(msg, origin)
     source = IntakeSource(file=name, location=location, format="hl7v2")
-    return build_record(raw, source, origin_namer(origin))
+    return build_record(raw, source, origin_namer(origin), origin)
 
 
 def _patient(msg: _Message, origin: dict[str, str]) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
 
-from finclear.intake.csv_format import REQUIRED_COLUMNS, parse_csv
+from finclear.intake.csv_format import COVERAGE_PREFIXES, REQUIRED_COLUMNS, column_for, parse_csv
 from finclear.intake.fhir_format import parse_fhir
 from finclear.intake.hl7_format import parse_hl7
-from finclear.intake.records import Format, IntakeProblem, IntakeRecord, problem
+from finclear.intake.records import Format, IntakeProblem, IntakeRecord, origin_namer, problem
 
 FORMATS: tuple[str, ...] = get_args(Format)
 _EXTENSIONS = {".csv": "csv", ".hl7": "hl7v2", ".er7": "hl7v2", ".json": "fhir"}
@@ -84,3 +84,11 @@ def parse_file(
     parser = {"csv": parse_csv, "hl7v2": parse_hl7, "fhir": parse_fhir}[chosen]
     records, problems, failed = parser(path, name)
     return ParseResult(name, chosen, records, problems, failed)
+
+
+def source_field(record: IntakeRecord, loc: tuple[int | str, ...]) -> str:
+    """How the record's source names the field at ``loc`` (a path in the record)."""
+    if record.source.format == "csv":
+        by_order = {order: prefix for prefix, order in COVERAGE_PREFIXES.items()}
+        return column_for(loc, [by_order.get(c.order, str(c.order)) for c in record.coverages])
+    return origin_namer(record.source.fields)(loc)

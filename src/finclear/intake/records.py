@@ -211,9 +211,12 @@ class IntakeEncounter(_Record):
 
 
 class IntakeSource(_Record):
+    """Where a record comes from; ``fields`` names the source field of each record field path."""
+
     file: str
     location: str
     format: Format
+    fields: dict[str, str] = Field(default_factory=dict)
 
 
 class IntakeRecord(_Record):
@@ -243,9 +246,18 @@ FieldNamer = Callable[[tuple[int | str, ...]], str]
 
 
 def build_record(
-    raw: dict[str, Any], source: IntakeSource, name_field: FieldNamer
+    raw: dict[str, Any],
+    source: IntakeSource,
+    name_field: FieldNamer,
+    origin: dict[str, str] | None = None,
 ) -> IntakeRecord | list[IntakeProblem]:
-    """Validate ``raw`` into an ``IntakeRecord``, or report each invalid field by its source name."""
+    """Validate ``raw`` into an ``IntakeRecord``, or report each invalid field by its source name.
+
+    ``origin`` (record field path -> source field) is kept on the record so that the import can
+    name the source field of a later model validation error too.
+    """
+    if origin:
+        source = source.model_copy(update={"fields": dict(origin)})
     try:
         return IntakeRecord.model_validate({**raw, "source": source})
     except ValidationError as exc:
