@@ -1,1 +1,33 @@
-"""finclear.x12: the X12 5010 engine (pure: no Django, no I/O beyond the files it is given)."""
+"""finclear.x12: the X12 5010 engine (pure: no Django, no I/O beyond the files it is given).
+
+Read with ``read`` / ``read_file`` (or stream with ``iter_transactions``), write back with
+``write``; every problem in the input is a ``Finding`` or, when the text cannot be read as X12
+at all, an ``X12Error``.
+"""
+
+from finclear.x12.document import FunctionalGroup, Interchange, Transaction, X12Document
+from finclear.x12.errors import Finding, Level, Severity, X12Error
+from finclear.x12.reader import iter_transactions, read, read_file
+from finclear.x12.specs.registry import spec_for
+from finclear.x12.tree import Delimiters, Loop, Segment
+from finclear.x12.writer import write, write_segments
+
+__all__ = [
+    "Delimiters",
+    "Finding",
+    "FunctionalGroup",
+    "Interchange",
+    "Level",
+    "Loop",
+    "Segment",
+    "Severity",
+    "Transaction",
+    "X12Document",
+    "X12Error",
+    "iter_transactions",
+    "read",
+    "read_file",
+    "spec_for",
+    "write",
+    "write_segments",
+]

@@ -52,7 +52,10 @@ class Segment:
 
     def repeats(self, pos: int) -> list[str]:
         value = self.get(pos)
-        return value.split(self.delimiters.repetition) if value else []
+        if not value:
+            return []
+        separator = self.delimiters.repetition
+        return value.split(separator) if separator else [value]  # "" when ISA11 declares none
 
 
 @dataclass(slots=True)

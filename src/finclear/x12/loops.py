@@ -1,0 +1,265 @@
+"""The one generic loop parser: flat segments + a ``TransactionSpec`` -> a ``Loop`` tree.
+
+It walks the segments in file order with a stack of open loops. Each segment is placed,
+in this order of preference:
+
+1. forward in the innermost open loop, or else in an enclosing one (closing the loops
+   above it), on a child whose segment ID and ``qualifier`` match; a child loop whose
+   trigger segment matches opens a new instance of that loop (HL loops are told apart by
+   their HL03 level code the same way);
+2. the same on the segment ID alone (a wrong qualifier is the validator's to report);
+3. backward in an open loop: kept there, reported as out of order (IK304 7);
+4. otherwise kept in the innermost loop without a spec, reported as unexpected (IK304 2),
+   not in the transaction set (6) or unrecognized (1).
+
+Nothing raises: every segment ends up in the tree exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from finclear.x12.errors import Finding, Level, Severity
+from finclear.x12.specs.model import LoopSpec, SegmentSpec, TransactionSpec, Usage
+from finclear.x12.tree import Loop, Segment
+
+SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A child of a loop that a segment with a given ID can go to."""
+
+    index: int  # the child's position in the loop's children
+    path: tuple[int, ...]  # child indices from the child down to the segment spec
+    segment: SegmentSpec  # the spec the segment gets
+    qualifier: tuple[int, frozenset[str]] | None
+
+
+class _LoopIndex:
+    """Per loop spec: for each segment ID, the children that can take it."""
+
+    __slots__ = ("by_id", "first", "spec")
+
+    def __init__(self, spec: LoopSpec) -> None:
+        self.spec = spec
+        # a loop whose first child is a segment: that trigger opens a new instance instead
+        self.first = 1 if spec.children and isinstance(spec.children[0], SegmentSpec) else 0
+        self.by_id: dict[str, list[_Candidate]] = {}
+        for i, child in enumerate(spec.children):
+            entries: list[tuple[tuple[int, ...], SegmentSpec]]
+            if isinstance(child, SegmentSpec):
+                entries = [((i,), child)]
+            else:
+                entries = [((i, *path), seg) for path, seg in _entries(child)]
+            for path, seg in entries:
+                self.by_id.setdefault(seg.id, []).append(_Candidate(i, path, seg, seg.qualifier))
+
+
+def _entries(loop: LoopSpec) -> list[tuple[tuple[int, ...], SegmentSpec]]:
+    """The segments that can begin an instance of ``loop``, with their paths inside it."""
+    first = loop.children[0] if loop.children else None
+    if isinstance(first, SegmentSpec):
+        return [((0,), first)]
+    found: list[tuple[tuple[int, ...], SegmentSpec]] = []
+    for i, child in enumerate(loop.children):
+        if isinstance(child, SegmentSpec):
+            found.append(((i,), child))
+        else:
+            found.extend(((i, *path), seg) for path, seg in _entries(child))
+        if child.usage is Usage.REQUIRED:
+            break
+    return found
+
+
+_INDEXES: dict[int, _LoopIndex] = {}
+_SEGMENT_IDS: dict[int, frozenset[str]] = {}
+
+
+def _index(spec: LoopSpec) -> _LoopIndex:
+    found = _INDEXES.get(id(spec))
+    if found is None or found.spec is not spec:
+        found = _INDEXES[id(spec)] = _LoopIndex(spec)
+    return found
+
+
+def segment_ids(spec: TransactionSpec) -> frozenset[str]:
+    """Every segment ID the guide uses."""
+    found = _SEGMENT_IDS.get(id(spec))
+    if found is None:
+        ids: set[str] = set()
+        stack: list[LoopSpec] = [spec.root]
+        while stack:
+            loop = stack.pop()
+            for child in loop.children:
+                if isinstance(child, SegmentSpec):
+                    ids.add(child.id)
+                else:
+                    stack.append(child)
+        found = _SEGMENT_IDS[id(spec)] = frozenset(ids)
+    return found
+
+
+class _Frame:
+    __slots__ = ("cur", "index", "loop")
+
+    def __init__(self, loop: Loop, index: _LoopIndex, cur: int) -> None:
+        self.loop = loop
+        self.index = index
+        self.cur = cur
+
+
+def _qualified(cand: _Candidate, seg: Segment) -> bool:
+    qualifier = cand.qualifier
+    if qualifier is None:
+        return True
+    pos, values = qualifier
+    elements = seg.elements
+    return pos < len(elements) and elements[pos] in values
+
+
+def _forward(frame: _Frame, seg: Segment, strict: bool) -> _Candidate | None:
+    cands = frame.index.by_id.get(seg.elements[0])
+    if cands is None:
+        return None
+    low = max(frame.cur, frame.index.first)
+    for cand in cands:
+        if cand.index >= low and (not strict or _qualified(cand, seg)):
+            return cand
+    return None
+
+
+def _backward(frame: _Frame, seg: Segment) -> _Candidate | None:
+    cands = frame.index.by_id.get(seg.elements[0])
+    if cands is None:
+        return None
+    for cand in cands:
+        if frame.index.first <= cand.index < frame.cur and _qualified(cand, seg):
+            return cand
+    return None
+
+
+def _place(stack: list[_Frame], depth: int, cand: _Candidate, seg: Segment) -> None:
+    """Put ``seg`` at ``cand`` of the frame at ``depth``, closing the frames above it and
+    opening the loops on the candidate's path."""
+    del stack[depth + 1 :]
+    frame = stack[depth]
+    frame.cur = cand.index
+    for step in cand.path[:-1]:
+        child = frame.index.spec.children[step]
+        assert isinstance(child, LoopSpec)
+        frame.cur = step
+        loop = Loop(child.id, child)
+        frame.loop.loops.append(loop)
+        frame = _Frame(loop, _index(child), 0)
+        stack.append(frame)
+    frame.cur = cand.path[-1]
+    seg.spec = cand.segment
+    frame.loop.segments.append(seg)
+
+
+def build_tree(spec: TransactionSpec, segments: Sequence[Segment]) -> tuple[Loop, list[Finding]]:
+    """The loop tree of one transaction set (``segments`` from ST to SE, in file order).
+
+    Assigns each segment's ``spec`` (None for a segment the guide has no place for).
+    """
+    findings: list[Finding] = []
+    root_spec = spec.root
+    root = Loop(root_spec.id, root_spec)
+    stack = [_Frame(root, _index(root_spec), 0)]
+    if not segments:
+        return root, findings
+    first = segments[0]
+    if root_spec.children and isinstance(root_spec.children[0], SegmentSpec):
+        first.spec = root_spec.children[0]
+    root.segments.append(first)
+    for seg in segments[1:]:
+        placed = False
+        for strict in (True, False):
+            for depth in range(len(stack) - 1, -1, -1):
+                cand = _forward(stack[depth], seg, strict)
+                if cand is not None:
+                    _place(stack, depth, cand, seg)
+                    placed = True
+                    break
+            if placed:
+                break
+        if placed:
+            continue
+        for depth in range(len(stack) - 1, -1, -1):
+            frame = stack[depth]
+            cand = _backward(frame, seg)
+            if cand is not None:
+                cur = frame.cur
+                _place(stack, depth, cand, seg)
+                if len(stack) == depth + 1:
+                    frame.cur = cur  # a stray segment does not move the loop on
+                findings.append(
+                    _segment_finding(
+                        seg, "7", "segment out of order in its loop", stack[-1].loop.id
+                    )
+                )
+                placed = True
+                break
+        if placed:
+            continue
+        seg.spec = None
+        top = stack[-1].loop
+        top.segments.append(seg)
+        sid = seg.elements[0]
+        if sid in segment_ids(spec):
+            code, message = "2", f"unexpected segment: the guide has no {sid} here"
+        elif SEGMENT_ID.fullmatch(sid):
+            code, message = "6", f"segment {sid} is not in the {spec.transaction_set} guide"
+        else:
+            code, message = "1", f"unrecognized segment ID {sid[:10]!r}"
+        findings.append(_segment_finding(seg, code, message, top.id))
+    return root, findings
+
+
+def _segment_finding(seg: Segment, code: str, message: str, loop_id: str) -> Finding:
+    return Finding(
+        Severity.ERROR,
+        Level.SEGMENT,
+        code,
+        message,
+        segment_position=seg.position or None,
+        segment_id=seg.elements[0][:3],
+        loop_id=loop_id,
+    )
+
+
+def _code_mismatches(segments: Sequence[Segment]) -> int:
+    """How many coded elements hold values their spec does not list."""
+    count = 0
+    for seg in segments:
+        if seg.spec is None:
+            count += 1
+            continue
+        for element in seg.spec.elements:
+            if element.codes and element.pos < len(seg.elements):
+                value = seg.elements[element.pos]
+                if value and value not in element.codes:
+                    count += 1
+    return count
+
+
+def choose_tree(
+    specs: Sequence[TransactionSpec], segments: Sequence[Segment]
+) -> tuple[TransactionSpec, Loop, list[Finding]]:
+    """Build the tree with each candidate guide (278 request and response share ST01 and
+    version) and keep the one that fits best: fewest structural findings, then fewest
+    code values it does not list."""
+    best: tuple[tuple[int, int], TransactionSpec, Loop, list[Finding]] | None = None
+    for spec in specs:
+        root, findings = build_tree(spec, segments)
+        score = (len(findings), _code_mismatches(segments) if len(specs) > 1 else 0)
+        if best is None or score < best[0]:
+            best = (score, spec, root, findings)
+    assert best is not None, "choose_tree needs at least one spec"
+    _, spec, root, findings = best
+    if spec is not specs[-1]:
+        root, findings = build_tree(spec, segments)  # reassign the segments' specs
+    return spec, root, findings
