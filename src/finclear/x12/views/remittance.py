@@ -1,0 +1,305 @@
+"""Typed view of an 835 health care claim payment/advice (005010X221A1).
+
+Loops: 1000A payer (N1 PR), 1000B payee (N1 PE), 2000 header number (LX), 2100 claim
+payment (CLP), 2110 service payment (SVC); PLB provider adjustments close the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from finclear.x12.tree import Loop, Segment
+from finclear.x12.views.common import (
+    Amount,
+    DatePeriod,
+    Party,
+    Procedure,
+    Quantity,
+    Reference,
+    Trace,
+    TransactionLike,
+    ViewError,
+    amounts,
+    child_loops,
+    date_or_none,
+    decimal_of,
+    decimal_or_none,
+    dtm_periods,
+    fail,
+    find_loops,
+    first_loop,
+    first_segment,
+    parse_date,
+    party_of,
+    party_of_nm1,
+    period,
+    procedure_of,
+    quantities,
+    references,
+    root_of,
+    table_segments,
+    text,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """One CAS triplet: group (CO, PR, OA, PI, CR), CARC reason, amount, quantity."""
+
+    group: str
+    reason: str
+    amount: Decimal
+    quantity: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Remark:
+    """An LQ remark code (qualifier HE: RARC, RX: NCPDP reject reason)."""
+
+    qualifier: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    handling: str  # BPR01: I remittance + payment, H notification only...
+    amount: Decimal  # BPR02
+    credit_debit: str  # BPR03: C or D
+    method: str  # BPR04: ACH, CHK, NON, FWT, BOP
+    format: str  # BPR05: CCP, CTX
+    date: date | None  # BPR16
+    trace: Trace | None  # TRN: TRN02 is the check or EFT trace number
+
+    @property
+    def trace_number(self) -> str:
+        return self.trace.reference if self.trace else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLine:
+    procedure: Procedure | None  # SVC01
+    charge: Decimal  # SVC02
+    payment: Decimal  # SVC03
+    revenue_code: str = ""  # SVC04
+    units: Decimal | None = None  # SVC05 (1 when absent, per the guide)
+    original_procedure: Procedure | None = None  # SVC06
+    original_units: Decimal | None = None  # SVC07
+    dates: tuple[DatePeriod, ...] = ()  # DTM 472, 150, 151
+    adjustments: tuple[Adjustment, ...] = ()
+    references: tuple[Reference, ...] = ()
+    amounts: tuple[Amount, ...] = ()
+    quantities: tuple[Quantity, ...] = ()
+    remarks: tuple[Remark, ...] = ()
+
+    @property
+    def service_date(self) -> date | None:
+        found = period(self.dates, "472", "150")
+        return found.start if found else None
+
+    @property
+    def control_number(self) -> str:
+        """REF 6R, the line item control number the provider sent on the claim."""
+        return next((r.value for r in self.references if r.qualifier == "6R"), "")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPayment:
+    patient_control_number: str  # CLP01
+    status: str  # CLP02: 1 primary, 2 secondary, 3 tertiary, 4 denied, 22 reversal...
+    charge: Decimal  # CLP03
+    payment: Decimal  # CLP04
+    patient_responsibility: Decimal | None  # CLP05
+    filing_indicator: str  # CLP06: MB, MC, CI, HM...
+    payer_claim_number: str  # CLP07
+    facility_type: str = ""  # CLP08
+    frequency: str = ""  # CLP09
+    drg: str = ""  # CLP11
+    header_number: str = ""  # LX01 of the 2000 loop it belongs to
+    adjustments: tuple[Adjustment, ...] = ()
+    patient: Party | None = None  # NM1 QC
+    insured: Party | None = None  # NM1 IL
+    corrected_patient: Party | None = None  # NM1 74
+    service_provider: Party | None = None  # NM1 82
+    crossover_carrier: Party | None = None  # NM1 TT
+    corrected_payer: Party | None = None  # NM1 PR
+    other_subscriber: Party | None = None  # NM1 GB
+    dates: tuple[DatePeriod, ...] = ()  # DTM 232, 233, 050, 036
+    references: tuple[Reference, ...] = ()
+    amounts: tuple[Amount, ...] = ()
+    quantities: tuple[Quantity, ...] = ()
+    lines: tuple[ServiceLine, ...] = ()
+
+    @property
+    def statement_from(self) -> date | None:
+        found = period(self.dates, "232")
+        return found.start if found else None
+
+    @property
+    def statement_to(self) -> date | None:
+        found = period(self.dates, "233")
+        return found.start if found else None
+
+    @property
+    def received(self) -> date | None:
+        found = period(self.dates, "050")
+        return found.start if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderAdjustmentItem:
+    reason: str  # PLB03-1: WO, L6, FB, 72, CS...
+    reference: str  # PLB03-2
+    amount: Decimal  # PLB04 (positive reduces the payment)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderAdjustment:
+    provider_id: str  # PLB01
+    fiscal_period_end: date  # PLB02
+    items: tuple[ProviderAdjustmentItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RemittanceView:
+    control_number: str  # ST02
+    payment: Payment
+    production_date: date | None  # DTM 405
+    payer: Party | None
+    payee: Party | None
+    payer_references: tuple[Reference, ...]
+    payee_references: tuple[Reference, ...]
+    claims: tuple[ClaimPayment, ...]
+    provider_adjustments: tuple[ProviderAdjustment, ...]
+
+    @property
+    def claims_total_paid(self) -> Decimal:
+        return sum((c.payment for c in self.claims), Decimal("0"))
+
+    @property
+    def provider_adjustments_total(self) -> Decimal:
+        return sum((i.amount for plb in self.provider_adjustments for i in plb.items), Decimal("0"))
+
+    @classmethod
+    def from_transaction(cls, tx: TransactionLike) -> RemittanceView:
+        root, _ = root_of(tx, ("835",))
+        st = first_segment(root, "ST")
+        bpr = first_segment(root, "BPR")
+        if bpr is None:
+            raise ViewError("835 has no BPR segment")
+        trn = first_segment(root, "TRN")
+        production = next(
+            (seg for seg in table_segments(root) if seg.id == "DTM" and seg.get(1) == "405"), None
+        )
+        payer_loop = first_loop(root, "1000A")
+        payee_loop = first_loop(root, "1000B")
+        claims = [
+            _claim(claim_loop, text(header.segment("LX"), 1))
+            for header in find_loops(root, "2000")
+            for claim_loop in child_loops(header, "2100")
+        ]
+        plbs = [_plb(seg) for loop in root.walk() for seg in loop.segments_of("PLB")]
+        return cls(
+            control_number=text(st, 2),
+            payment=Payment(
+                handling=bpr.get(1),
+                amount=decimal_of(bpr, 2),
+                credit_debit=bpr.get(3),
+                method=bpr.get(4),
+                format=bpr.get(5),
+                date=date_or_none(bpr, 16),
+                trace=Trace(trn.get(1), trn.get(2), trn.get(3), trn.get(4)) if trn else None,
+            ),
+            production_date=date_or_none(production, 2),
+            payer=party_of(payer_loop, "N1"),
+            payee=party_of(payee_loop, "N1"),
+            payer_references=references(payer_loop) if payer_loop else (),
+            payee_references=references(payee_loop) if payee_loop else (),
+            claims=tuple(claims),
+            provider_adjustments=tuple(plbs),
+        )
+
+
+def adjustments_of(loop: Loop) -> tuple[Adjustment, ...]:
+    """Every CAS of ``loop``, its up to six (reason, amount, quantity) triplets expanded."""
+    out = []
+    for seg in loop.segments_of("CAS"):
+        for pos in range(2, 20, 3):
+            reason = seg.get(pos)
+            if not reason:
+                continue
+            amount = decimal_or_none(seg, pos + 1)
+            if amount is None:
+                raise fail(seg, pos + 1, f"adjustment reason {reason} has no amount")
+            out.append(Adjustment(seg.get(1), reason, amount, decimal_or_none(seg, pos + 2)))
+    return tuple(out)
+
+
+def _claim(loop: Loop, header_number: str) -> ClaimPayment:
+    clp = loop.segment("CLP")
+    if clp is None:
+        raise ViewError(f"loop {loop.id} has no CLP segment")
+
+    def name(entity: str) -> Party | None:
+        seg = loop.segment("NM1", entity)
+        return party_of_nm1(seg) if seg else None
+
+    return ClaimPayment(
+        patient_control_number=clp.get(1),
+        status=clp.get(2),
+        charge=decimal_of(clp, 3),
+        payment=decimal_of(clp, 4),
+        patient_responsibility=decimal_or_none(clp, 5),
+        filing_indicator=clp.get(6),
+        payer_claim_number=clp.get(7),
+        facility_type=clp.get(8),
+        frequency=clp.get(9),
+        drg=clp.get(11),
+        header_number=header_number,
+        adjustments=adjustments_of(loop),
+        patient=name("QC"),
+        insured=name("IL"),
+        corrected_patient=name("74"),
+        service_provider=name("82"),
+        crossover_carrier=name("TT"),
+        corrected_payer=name("PR"),
+        other_subscriber=name("GB"),
+        dates=dtm_periods(loop),
+        references=references(loop),
+        amounts=amounts(loop),
+        quantities=quantities(loop),
+        lines=tuple(_line(line) for line in child_loops(loop, "2110")),
+    )
+
+
+def _line(loop: Loop) -> ServiceLine:
+    svc = loop.segment("SVC")
+    if svc is None:
+        raise ViewError(f"loop {loop.id} has no SVC segment")
+    return ServiceLine(
+        procedure=procedure_of(svc, 1),
+        charge=decimal_of(svc, 2),
+        payment=decimal_of(svc, 3),
+        revenue_code=svc.get(4),
+        units=decimal_or_none(svc, 5),
+        original_procedure=procedure_of(svc, 6),
+        original_units=decimal_or_none(svc, 7),
+        dates=dtm_periods(loop),
+        adjustments=adjustments_of(loop),
+        references=references(loop),
+        amounts=amounts(loop),
+        quantities=quantities(loop),
+        remarks=tuple(Remark(seg.get(1), seg.get(2)) for seg in loop.segments_of("LQ")),
+    )
+
+
+def _plb(seg: Segment) -> ProviderAdjustment:
+    items = []
+    for pos in range(3, 15, 2):
+        if not seg.get(pos):
+            continue
+        items.append(
+            ProviderAdjustmentItem(seg.get(pos, 1), seg.get(pos, 2), decimal_of(seg, pos + 1))
+        )
+    return ProviderAdjustment(seg.get(1), parse_date(seg, 2), tuple(items))
