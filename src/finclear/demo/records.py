@@ -147,7 +147,7 @@ class Coverage:
     subscriber_last_name: str
     subscriber_date_of_birth: date | None
     subscriber_member_id: str
-    effective_date: date | None
+    effective_date: date
     termination_date: date | None
     is_active: bool
 

@@ -451,7 +451,7 @@ def add_self_pay(b: ClinicBuilder, person: Person) -> None:
             subscriber_last_name=p.last_name,
             subscriber_date_of_birth=p.date_of_birth,
             subscriber_member_id="",
-            effective_date=None,
+            effective_date=max(date(b.start.year, 1, 1), p.date_of_birth),
             termination_date=None,
             is_active=True,
         )
@@ -676,7 +676,7 @@ def inject_errors(b: ClinicBuilder, people: list[Person]) -> tuple[InjectedError
         cov = person.coverages[0]
         p = person.patient
         ended = b.start - timedelta(days=between(rng, 5, 89))
-        ended = max(ended, cov.effective_date or ended)
+        ended = max(ended, cov.effective_date)
         for i, m in enumerate(person.members):
             if m.mrn == p.mrn and m.payer_key == cov.payer_key and m.plan_code == cov.plan_code:
                 person.members[i] = replace(m, termination_date=ended)
