@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "finclear.scheduling",
     "finclear.workqueue",
     "finclear.intake",
+    "finclear.demo",
     "finclear.web",
 ]
 
