@@ -10,6 +10,7 @@ from finclear.x12.errors import Finding, Level, Severity, X12Error
 from finclear.x12.reader import iter_transactions, read, read_file
 from finclear.x12.specs.registry import spec_for
 from finclear.x12.tree import Delimiters, Loop, Segment
+from finclear.x12.validate import ValidationReport, validate
 from finclear.x12.writer import write, write_segments
 
 __all__ = [
@@ -22,12 +23,14 @@ __all__ = [
     "Segment",
     "Severity",
     "Transaction",
+    "ValidationReport",
     "X12Document",
     "X12Error",
     "iter_transactions",
     "read",
     "read_file",
     "spec_for",
+    "validate",
     "write",
     "write_segments",
 ]
