@@ -199,3 +199,62 @@ RECEIVER_REF_QUALIFIERS: frozenset[str] = frozenset(
 # diagnoses: ABK/BK principal, ABF/BF other. Source: X279A1 / X217 HI01-1.
 PRINCIPAL_DIAGNOSIS_QUALIFIERS: frozenset[str] = frozenset({"ABK", "BK"})
 OTHER_DIAGNOSIS_QUALIFIERS: frozenset[str] = frozenset({"ABF", "BF"})
+
+# --- 278 Health Care Services Review (005010X217), request and response ---
+# Sources: X217 TR3 tables as described in public documentation (Stedi X12 HIPAA 278 X217
+# guide pages); pyx12 278.4010.X094.A1 map where the list did not change in 5010.
+
+# HCR01 Action Code (element 306): the review outcome in the 278 response.
+ACTION_CODES: frozenset[str] = frozenset({"A1", "A2", "A3", "A4", "A6", "C", "CT", "NA"})
+
+# UM02 Certification Type Code (element 1322). pyx12 278.4010.X094.A1 UM02.
+CERTIFICATION_TYPE_CODES: frozenset[str] = frozenset({"1", "2", "3", "4", "I", "R", "S"})
+
+# UM06 Level of Service Code (element 1338): emergency, elective, urgent.
+LEVEL_OF_SERVICE_CODES: frozenset[str] = frozenset({"03", "E", "U"})
+
+# UM05-1..3 Related Causes Code (element 1362): auto accident, another party responsible,
+# employment, other accident.
+RELATED_CAUSES_CODES: frozenset[str] = frozenset({"AA", "AP", "EM", "OA"})
+
+# UM08 / CR601 Prognosis Code (element 923).
+PROGNOSIS_CODES: frozenset[str] = frozenset({str(n) for n in range(1, 9)})
+
+# PRV01 Provider Code (element 1221) for requesters and event/service providers.
+# pyx12 278.4010.X094.A1 2010B PRV01.
+PROVIDER_ROLE_CODES: frozenset[str] = frozenset(
+    {"AD", "AS", "AT", "CO", "CV", "OP", "OR", "OT", "PC", "PE", "RF"}
+)
+
+# REF01 (element 128) provider supplemental identification. pyx12 278.4010.X094.A1, plus
+# 0B (state license) from X217.
+PROVIDER_REF_QUALIFIERS: frozenset[str] = frozenset(
+    {"0B", "1G", "1J", "EI", "N5", "N7", "SY", "ZH"}
+)
+
+# REF01 subscriber / dependent supplemental identification. pyx12 278.4010.X094.A1 plus 3H
+# (case number) from X217.
+SUBSCRIBER_REF_QUALIFIERS: frozenset[str] = frozenset(
+    {"1L", "1W", "3H", "6P", "A6", "EJ", "F6", "HJ", "IG", "N6", "NQ", "SY"}
+)
+DEPENDENT_REF_QUALIFIERS: frozenset[str] = frozenset({"3H", "A6", "EJ", "SY"})
+
+# NM101 (element 98) of the 2010EA / 2010FA provider loops: attending, operating, other
+# physician, admitting services, assistant surgeon, ordering, referring, facility, clinic,
+# primary care provider, service provider.
+EVENT_PROVIDER_CODES: frozenset[str] = frozenset(
+    {"71", "72", "73", "AAJ", "DD", "DK", "DN", "FA", "G3", "P3", "SJ"}
+)
+# NM101 of the request's 2010EB additional patient information contact (FA is left to
+# 2010EA so that sibling loops stay distinguishable).
+CONTACT_ENTITY_CODES: frozenset[str] = frozenset({"1P", "2B", "ABG", "PR", "X3"})
+# NM101 of the patient event transport loop: drop-off, final destination, next
+# destination, pick-up address, next scheduled destination.
+TRANSPORT_LOCATION_CODES: frozenset[str] = frozenset({"45", "FS", "ND", "PW", "R3"})
+
+# HI01..HI12 (C022-01, element 1270) patient diagnosis qualifiers: ICD-10-CM principal
+# (ABK), other (ABF), admitting (ABJ), patient reason for visit (APR); the ICD-9-CM
+# equivalents (BK, BF, BJ, PR); DRG (DR); LOINC (LD).
+PATIENT_DIAGNOSIS_QUALIFIERS: frozenset[str] = frozenset(
+    {"ABF", "ABJ", "ABK", "APR", "BF", "BJ", "BK", "DR", "LD", "PR"}
+)
