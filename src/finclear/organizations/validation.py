@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 _US_STATE = re.compile(r"^[A-Z]{2}$")
 _POSTAL_CODE = re.compile(r"^\d{5}(-?\d{4})?$")
@@ -43,3 +44,23 @@ def check_address(errors: FieldErrors, state: str, postal_code: str) -> None:
         errors.add("state", f"{state!r} is not a two-letter USPS state code")
     if postal_code and not _POSTAL_CODE.match(postal_code):
         errors.add("postal_code", f"{postal_code!r} is not a ZIP code (12345 or 12345-6789)")
+
+
+def do_save_checked(instance: Model, **save_kwargs: Any) -> None:
+    """``full_clean()`` then ``save()``: the one way services write a row."""
+    instance.full_clean()
+    instance.save(**save_kwargs)
+
+
+def set_fields(instance: Model, fields: dict[str, Any]) -> None:
+    """Assign ``fields`` to the instance, refusing names the model does not have."""
+    known = {f.name for f in instance._meta.concrete_fields} | {
+        f.attname for f in instance._meta.concrete_fields
+    }
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise ValidationError(
+            {name: f"{name}: {type(instance).__name__} has no such field" for name in unknown}
+        )
+    for name, value in fields.items():
+        setattr(instance, name, value)

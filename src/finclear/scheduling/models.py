@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from finclear.codes.icd10 import check_icd10
 from finclear.codes.pos import PLACES_OF_SERVICE, check_place_of_service
@@ -179,6 +180,8 @@ class Encounter(TimestampedModel):
             and self.department.facility_id != self.facility_id
         ):
             errors.add("department", f"{self.department} is not a department of this facility")
+        if self.scheduled_at is not None and timezone.is_naive(self.scheduled_at):
+            errors.add("scheduled_at", f"{self.scheduled_at.isoformat()} has no time zone")
         if self.place_of_service:
             errors.check("place_of_service", check_place_of_service, self.place_of_service)
         before = self.loaded_status
