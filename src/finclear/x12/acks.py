@@ -163,7 +163,11 @@ def _segment_errors(make: SegmentMaker, tx: TransactionResult, status: str) -> l
     for (position, seg_id), findings in sorted(by_segment.items()):
         segment_level = [f for f in findings if f.level is Level.SEGMENT]
         code = segment_level[0].code if segment_level else "8"
+        # IK303 is the LS01 loop identifier code (1-4 characters) of an LS/LE bounded loop,
+        # not the guide's loop ID: only such short identifiers are written.
         loop_id = next((f.loop_id for f in findings if f.loop_id), "")
+        if len(loop_id) > 4:
+            loop_id = ""
         out.append(make("IK3", seg_id, str(position), loop_id, code))
         for finding in findings:
             if finding.level is not Level.ELEMENT or not finding.element_position:

@@ -100,8 +100,12 @@ def build_835(
     if advice.production_date is not None:
         body.append(make("DTM", "405", ccyymmdd(advice.production_date)))
     payer = advice.payer
-    body.append(make("N1", "PR", payer.name, payer.id_qualifier if payer.id else "", payer.id))
+    # N103 takes only XV (CMS plan ID); any other payer ID goes in REF*2U.
+    plan_id = payer.id if payer.id_qualifier == "XV" else ""
+    body.append(make("N1", "PR", payer.name, "XV" if plan_id else "", plan_id))
     body.extend(build_address(make, payer.address))
+    if payer.id and not plan_id:
+        body.append(make("REF", "2U", payer.id))
     body.extend(build_refs(make, payer.references))
     body.append(build_per(make, "BL", advice.payer_contact))
     payee = advice.payee
