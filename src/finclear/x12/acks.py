@@ -16,6 +16,7 @@ from finclear.x12.build.segments import SegmentMaker
 from finclear.x12.document import FunctionalGroup, Interchange, Transaction
 from finclear.x12.errors import Finding, Level, Severity, X12Error
 from finclear.x12.tree import Delimiters, Segment
+from finclear.x12.validate import GroupReport
 from finclear.x12.views.ack_codes import INTERCHANGE_NOTES, INTERCHANGE_STATUSES
 
 ACK_VERSION = "005010X231A1"
@@ -61,6 +62,21 @@ def group_result(group: FunctionalGroup, extra: Sequence[Finding] = ()) -> Group
     )
 
 
+def report_result(report: GroupReport) -> GroupResult:
+    """A ``GroupResult`` from ``validate``'s report of one functional group."""
+    return GroupResult(
+        functional_id=report.functional_id,
+        control_number=report.control_number,
+        version=report.version,
+        transactions=tuple(
+            TransactionResult(t.transaction_set, t.control_number, t.version, tuple(t.findings))
+            for t in report.transactions
+        ),
+        findings=tuple(report.findings),
+        included=report.declared_count,
+    )
+
+
 def _transaction_result(tx: Transaction) -> TransactionResult:
     return TransactionResult(
         transaction_set=tx.transaction_set,
@@ -82,12 +98,18 @@ def transaction_status(result: TransactionResult) -> str:
 
 
 def build_999(
-    source: GroupResult | FunctionalGroup,
+    source: GroupResult | GroupReport | FunctionalGroup,
     control_number: str,
     delimiters: Delimiters | None = None,
 ) -> list[Segment]:
-    """The 999 transaction set (ST..SE) acknowledging one functional group."""
-    result = source if isinstance(source, GroupResult) else group_result(source)
+    """The 999 transaction set (ST..SE) acknowledging one functional group: from
+    ``validate``'s ``GroupReport``, a read group's own findings, or a ``GroupResult``."""
+    if isinstance(source, GroupReport):
+        result = report_result(source)
+    elif isinstance(source, FunctionalGroup):
+        result = group_result(source)
+    else:
+        result = source
     make = SegmentMaker(delimiters)
     body = [make("AK1", result.functional_id, result.control_number, result.version)]
     accepted = 0
