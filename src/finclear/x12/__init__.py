@@ -5,27 +5,46 @@ Read with ``read`` / ``read_file`` (or stream with ``iter_transactions``), write
 at all, an ``X12Error``.
 """
 
+from finclear.x12.acks import build_999, build_ta1
+from finclear.x12.build.envelope import Envelope, SequentialControlNumbers, build_interchange
 from finclear.x12.document import FunctionalGroup, Interchange, Transaction, X12Document
 from finclear.x12.errors import Finding, Level, Severity, X12Error
 from finclear.x12.reader import iter_transactions, read, read_file
 from finclear.x12.specs.registry import spec_for
 from finclear.x12.tree import Delimiters, Loop, Segment
 from finclear.x12.validate import ValidationReport, validate
+from finclear.x12.views import (
+    AcknowledgmentView,
+    AuthorizationView,
+    ClaimStatusView,
+    EligibilityView,
+    RemittanceView,
+)
 from finclear.x12.writer import write, write_segments
 
 __all__ = [
+    "AcknowledgmentView",
+    "AuthorizationView",
+    "ClaimStatusView",
     "Delimiters",
+    "EligibilityView",
+    "Envelope",
     "Finding",
     "FunctionalGroup",
     "Interchange",
     "Level",
     "Loop",
+    "RemittanceView",
     "Segment",
+    "SequentialControlNumbers",
     "Severity",
     "Transaction",
     "ValidationReport",
     "X12Document",
     "X12Error",
+    "build_999",
+    "build_interchange",
+    "build_ta1",
     "iter_transactions",
     "read",
     "read_file",
