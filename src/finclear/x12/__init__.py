@@ -9,7 +9,7 @@ from finclear.x12.acks import build_999, build_ta1
 from finclear.x12.build.envelope import Envelope, SequentialControlNumbers, build_interchange
 from finclear.x12.document import FunctionalGroup, Interchange, Transaction, X12Document
 from finclear.x12.errors import Finding, Level, Severity, X12Error
-from finclear.x12.reader import iter_transactions, read, read_file
+from finclear.x12.reader import ClaimUnit, iter_claims, iter_transactions, read, read_file
 from finclear.x12.specs.registry import spec_for
 from finclear.x12.tree import Delimiters, Loop, Segment
 from finclear.x12.validate import ValidationReport, validate
@@ -26,6 +26,7 @@ __all__ = [
     "AcknowledgmentView",
     "AuthorizationView",
     "ClaimStatusView",
+    "ClaimUnit",
     "Delimiters",
     "EligibilityView",
     "Envelope",
@@ -45,6 +46,7 @@ __all__ = [
     "build_999",
     "build_interchange",
     "build_ta1",
+    "iter_claims",
     "iter_transactions",
     "read",
     "read_file",

@@ -160,35 +160,39 @@ def _place(stack: list[_Frame], depth: int, cand: _Candidate, seg: Segment) -> N
     frame.loop.segments.append(seg)
 
 
-def build_tree(spec: TransactionSpec, segments: Sequence[Segment]) -> tuple[Loop, list[Finding]]:
-    """The loop tree of one transaction set (``segments`` from ST to SE, in file order).
+class TreeBuilder:
+    """Builds a transaction's loop tree one segment at a time (``build_tree`` feeds it a
+    whole list; the claim streamer feeds it from a file and prunes what it has yielded).
 
-    Assigns each segment's ``spec`` (None for a segment the guide has no place for).
+    ``stack`` holds the open loops, outermost (the root) first.
     """
-    findings: list[Finding] = []
-    root_spec = spec.root
-    root = Loop(root_spec.id, root_spec)
-    stack = [_Frame(root, _index(root_spec), 0)]
-    if not segments:
-        return root, findings
-    first = segments[0]
-    if root_spec.children and isinstance(root_spec.children[0], SegmentSpec):
-        first.spec = root_spec.children[0]
-    root.segments.append(first)
-    for seg in segments[1:]:
-        placed = False
+
+    __slots__ = ("findings", "ids", "root", "spec", "stack")
+
+    def __init__(self, spec: TransactionSpec, first: Segment) -> None:
+        self.spec = spec
+        self.findings: list[Finding] = []
+        root_spec = spec.root
+        self.root = Loop(root_spec.id, root_spec)
+        self.stack = [_Frame(self.root, _index(root_spec), 0)]
+        self.ids = segment_ids(spec)
+        if root_spec.children and isinstance(root_spec.children[0], SegmentSpec):
+            first.spec = root_spec.children[0]
+        self.root.segments.append(first)
+
+    def open_loops(self) -> list[Loop]:
+        return [frame.loop for frame in self.stack]
+
+    def feed(self, seg: Segment) -> None:
+        stack = self.stack
+        top = len(stack) - 1
         for strict in (True, False):
-            for depth in range(len(stack) - 1, -1, -1):
+            for depth in range(top, -1, -1):
                 cand = _forward(stack[depth], seg, strict)
                 if cand is not None:
                     _place(stack, depth, cand, seg)
-                    placed = True
-                    break
-            if placed:
-                break
-        if placed:
-            continue
-        for depth in range(len(stack) - 1, -1, -1):
+                    return
+        for depth in range(top, -1, -1):
             frame = stack[depth]
             cand = _backward(frame, seg)
             if cand is not None:
@@ -196,27 +200,34 @@ def build_tree(spec: TransactionSpec, segments: Sequence[Segment]) -> tuple[Loop
                 _place(stack, depth, cand, seg)
                 if len(stack) == depth + 1:
                     frame.cur = cur  # a stray segment does not move the loop on
-                findings.append(
-                    _segment_finding(
-                        seg, "7", "segment out of order in its loop", stack[-1].loop.id
-                    )
-                )
-                placed = True
-                break
-        if placed:
-            continue
+                message = "segment out of order in its loop"
+                self.findings.append(_segment_finding(seg, "7", message, stack[-1].loop.id))
+                return
         seg.spec = None
-        top = stack[-1].loop
-        top.segments.append(seg)
+        loop = stack[-1].loop
+        loop.segments.append(seg)
         sid = seg.elements[0]
-        if sid in segment_ids(spec):
+        if sid in self.ids:
             code, message = "2", f"unexpected segment: the guide has no {sid} here"
         elif SEGMENT_ID.fullmatch(sid):
-            code, message = "6", f"segment {sid} is not in the {spec.transaction_set} guide"
+            code, message = "6", f"segment {sid} is not in the {self.spec.transaction_set} guide"
         else:
             code, message = "1", f"unrecognized segment ID {sid[:10]!r}"
-        findings.append(_segment_finding(seg, code, message, top.id))
-    return root, findings
+        self.findings.append(_segment_finding(seg, code, message, loop.id))
+
+
+def build_tree(spec: TransactionSpec, segments: Sequence[Segment]) -> tuple[Loop, list[Finding]]:
+    """The loop tree of one transaction set (``segments`` from ST to SE, in file order).
+
+    Assigns each segment's ``spec`` (None for a segment the guide has no place for).
+    """
+    if not segments:
+        return Loop(spec.root.id, spec.root), []
+    builder = TreeBuilder(spec, segments[0])
+    feed = builder.feed
+    for seg in segments[1:]:
+        feed(seg)
+    return builder.root, builder.findings
 
 
 def _segment_finding(seg: Segment, code: str, message: str, loop_id: str) -> Finding:

@@ -13,15 +13,17 @@ import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from finclear.x12.document import FunctionalGroup, Interchange, Transaction, X12Document
 from finclear.x12.errors import Finding, Level, Severity, X12Error
 from finclear.x12.lexer import decode, iter_pieces, lex
-from finclear.x12.loops import choose_tree
+from finclear.x12.loops import TreeBuilder, choose_tree
+from finclear.x12.specs.model import LoopSpec, TransactionSpec
 from finclear.x12.specs.registry import find_specs
-from finclear.x12.tree import Delimiters, Segment
+from finclear.x12.tree import Delimiters, Loop, Segment
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
 
@@ -403,6 +405,199 @@ def iter_transactions(
         last = builder.finish()
         if last is not None:
             yield last
+    finally:
+        if stream is not source:
+            stream.close()
+
+
+CLAIM_LOOPS = {"835": "2100", "837": "2300"}  # the loop that holds one claim, per ST01
+
+
+@dataclass(slots=True)
+class ClaimUnit:
+    """One claim streamed from an 835 (loop 2100, CLP, with its 2110 service lines) or an
+    837 (loop 2300, CLM, with its 2400 lines), with its context.
+
+    ``ancestors`` are the loops that enclose the claim, outermost (the transaction's root,
+    with the 835's BPR/TRN and payer/payee loops, or the 837's submitter and receiver) first,
+    down to the claim's parent (the 835's 2000 LX, the 837's 2000B subscriber or 2000C
+    patient HL loop, under the 2000A billing provider). They are snapshots: their segments
+    as read so far and their child loops other than claims and claim-bearing loops.
+    """
+
+    transaction_set: str
+    version: str
+    control_number: str  # ST02
+    group_control_number: str  # GS06
+    interchange_control_number: str  # ISA13
+    loop: Loop
+    ancestors: list[Loop]
+    findings: list[Finding]
+
+    def ancestor(self, loop_id: str) -> Loop | None:
+        """The nearest enclosing loop ``loop_id`` (e.g. "2000A", "1000A" under the root)."""
+        for loop in reversed(self.ancestors):
+            if loop.id == loop_id:
+                return loop
+            for child in loop.loops:
+                if child.id == loop_id:
+                    return child
+        return None
+
+
+def _claim_bearing(spec: LoopSpec, claim_id: str) -> set[int]:
+    """ids of the loop specs that are, or contain, the claim loop."""
+    found: set[int] = set()
+
+    def visit(loop: LoopSpec) -> bool:
+        bears = loop.id == claim_id
+        for child in loop.children:
+            if isinstance(child, LoopSpec) and visit(child):
+                bears = True
+        if bears:
+            found.add(id(loop))
+        return bears
+
+    visit(spec)
+    return found
+
+
+class _ClaimStream:
+    """Feeds one transaction's segments to a tree builder, cutting claims out as they end."""
+
+    def __init__(self, spec: TransactionSpec, st: Segment, context: tuple[str, str]) -> None:
+        self.spec = spec
+        self.builder = TreeBuilder(spec, st)
+        self.claim_id = CLAIM_LOOPS[spec.transaction_set]
+        self.bearing = _claim_bearing(spec.root, self.claim_id)
+        self.context = context
+        self.st = st
+        self.version = st.get(3) or ""
+        self.current: Loop | None = None
+
+    def feed(self, seg: Segment) -> ClaimUnit | None:
+        self.builder.feed(seg)
+        done = None
+        stack = self.builder.stack
+        if self.current is not None and not any(f.loop is self.current for f in stack):
+            done = self._cut(self.current)
+            self.current = None
+        if self.current is None:
+            for frame in stack:
+                if frame.loop.id == self.claim_id:
+                    self.current = frame.loop
+                    break
+        return done
+
+    def finish(self) -> ClaimUnit | None:
+        if self.current is None:
+            return None
+        done = self._cut(self.current)
+        self.current = None
+        return done
+
+    def _cut(self, claim: Loop) -> ClaimUnit:
+        """Detach a finished claim (and closed claim-bearing loops) from the tree."""
+        ancestors: list[Loop] = []
+        open_loops = {id(frame.loop) for frame in self.builder.stack}
+        chain = self._path_to(claim)
+        in_chain = {id(loop) for loop in chain}
+        bearing = self.bearing
+        for loop in chain:
+            loop.loops = [
+                child
+                for child in loop.loops
+                if child is not claim
+                and (
+                    id(child.spec) not in bearing
+                    or id(child) in open_loops
+                    or id(child) in in_chain
+                )
+            ]
+            context = [child for child in loop.loops if id(child.spec) not in bearing]
+            ancestors.append(Loop(loop.id, loop.spec, list(loop.segments), context))
+        findings = list(self.builder.findings)
+        self.builder.findings.clear()
+        return ClaimUnit(
+            self.spec.transaction_set,
+            self.version,
+            self.st.get(2),
+            self.context[0],
+            self.context[1],
+            claim,
+            ancestors,
+            findings,
+        )
+
+    def _path_to(self, claim: Loop) -> list[Loop]:
+        path: list[Loop] = []
+
+        def visit(loop: Loop) -> bool:
+            for child in loop.loops:
+                if child is claim or visit(child):
+                    path.append(loop)
+                    return True
+            return False
+
+        visit(self.builder.root)
+        path.reverse()
+        return path
+
+
+def iter_claims(
+    source: str | os.PathLike[str] | BinaryIO, *, chunk_size: int = 1 << 20
+) -> Iterator[ClaimUnit]:
+    """Claims of 835 and 837 transaction sets one at a time, in bounded memory whatever the
+    file size (other transaction sets are skipped). Envelope counts are not checked here:
+    ``iter_transactions`` and ``validate`` do that."""
+    if isinstance(source, str | os.PathLike):
+        name = str(source)
+        try:
+            stream: BinaryIO = open(source, "rb")  # noqa: SIM115 closed below
+        except OSError as exc:
+            raise X12Error(f"cannot read the file: {exc.strerror}", source=name) from exc
+    else:
+        stream = source
+        name = getattr(source, "name", "<stream>")
+    isa13 = gs06 = gs08 = ""
+    claims: _ClaimStream | None = None
+    position = 0
+    try:
+        for piece, delimiters in iter_pieces(stream, chunk_size, str(name)):
+            seg = Segment(piece.split(delimiters.element), 0, delimiters)
+            sid = seg.elements[0]
+            if sid == "ST":
+                position = 1
+                seg.position = 1
+                spec = None
+                if seg.get(1) in CLAIM_LOOPS:
+                    match = find_specs(seg.get(1), seg.get(3) or gs08)
+                    spec = match.specs[0] if match.specs else None
+                claims = _ClaimStream(spec, seg, (gs06, isa13)) if spec is not None else None
+                if claims is not None and not claims.version:
+                    claims.version = gs08
+                continue
+            if sid == "ISA":
+                isa13 = seg.get(13)
+            elif sid == "GS":
+                gs06, gs08 = seg.get(6), seg.get(8)
+            if claims is None:
+                continue
+            position += 1
+            seg.position = position
+            if sid == "SE":
+                done = claims.finish()
+                claims = None
+                if done is not None:
+                    yield done
+                continue
+            done = claims.feed(seg)
+            if done is not None:
+                yield done
+        if claims is not None:
+            done = claims.finish()
+            if done is not None:
+                yield done
     finally:
         if stream is not source:
             stream.close()
