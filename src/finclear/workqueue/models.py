@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from finclear.organizations.base import TimestampedModel
+from finclear.organizations.base import CheckedModel, TimestampedModel
 from finclear.organizations.validation import FieldErrors
 from finclear.scheduling.models import Encounter
 
@@ -65,7 +65,7 @@ class ClearanceCase(TimestampedModel):
         return f"Case #{self.pk}"
 
 
-class CaseNote(models.Model):
+class CaseNote(CheckedModel):
     case = models.ForeignKey(ClearanceCase, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_notes"
