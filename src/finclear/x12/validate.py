@@ -234,12 +234,24 @@ def _valid_time(value: str) -> bool:
     return hours < 24 and minutes < 60 and seconds < 60
 
 
-_TYPE_NAMES = {
-    "AN": "string",
-    "ID": "identifier",
-    "DT": "date",
-    "TM": "time",
-    "R": "decimal number",
+DATE_FORMAT_REF = "1250"  # Date Time Period Format Qualifier
+DATE_PERIOD_REF = "1251"  # Date Time Period
+
+
+def _valid_range(value: str) -> bool:
+    start, _, end = value.partition("-")
+    return len(start) == 8 and len(end) == 8 and _valid_date(start) and _valid_date(end)
+
+
+def _valid_date_time(value: str) -> bool:
+    return len(value) == 12 and _valid_date(value[:8]) and _valid_time(value[8:])
+
+
+_DATE_FORMATS = {
+    "D8": lambda v: len(v) == 8 and _valid_date(v),
+    "D6": lambda v: len(v) == 6 and _valid_date(v),
+    "RD8": _valid_range,
+    "DT": _valid_date_time,
 }
 
 
@@ -438,6 +450,32 @@ class _Checker:
                 )
         for note in spec.syntax:
             self.check_syntax(seg, spec, loop_id, note)
+        self.check_date_period(seg, spec, loop_id)
+
+    def check_date_period(self, seg: Segment, spec: SegmentSpec, loop_id: str) -> None:
+        """A date or period (data element 1251) has the format its qualifier (1250) names."""
+        fmt_spec = value_spec = None
+        for element in spec.elements:
+            if element.ref == DATE_FORMAT_REF:
+                fmt_spec = element
+            elif element.ref == DATE_PERIOD_REF:
+                value_spec = element
+        if fmt_spec is None or value_spec is None:
+            return
+        elements = seg.elements
+        fmt = elements[fmt_spec.pos] if fmt_spec.pos < len(elements) else ""
+        value = elements[value_spec.pos] if value_spec.pos < len(elements) else ""
+        if not value or fmt not in _DATE_FORMATS:
+            return
+        if not _DATE_FORMATS[fmt](value):
+            self.element_finding(
+                seg,
+                loop_id,
+                value_spec,
+                "8",
+                f"{value[:20]!r} is not a valid {fmt} date",
+                value=value,
+            )
 
     def check_composite(
         self, seg: Segment, loop_id: str, element: ElementSpec, value: str, sep: str, rep: int
