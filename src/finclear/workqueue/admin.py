@@ -42,7 +42,8 @@ class ClearanceCaseAdmin(AuditedModelAdmin):
 @admin.register(CaseNote)
 class CaseNoteAdmin(AuditedModelAdmin):
     list_display = ("pk", "case", "author", "created_at")
-    list_select_related = ("case", "author")
+    # case__encounter: the audit trail finds each row's patient through it without a query.
+    list_select_related = ("case__encounter", "author")
     raw_id_fields = ("case", "author")
     readonly_fields = ("created_at",)
 
@@ -51,7 +52,7 @@ class CaseNoteAdmin(AuditedModelAdmin):
 class TaskAdmin(AuditedModelAdmin):
     list_display = ("pk", "title", "kind", "status", "case", "assignee", "due_at")
     list_filter = ("status", "kind")
-    list_select_related = ("case", "assignee")
+    list_select_related = ("case__encounter", "assignee")
     search_fields = ("title",)
     raw_id_fields = ("case", "assignee", "created_by")
     readonly_fields = TIMESTAMPS
