@@ -1,0 +1,272 @@
+"""X12 parse benchmark: finclear beside its Python peers, on an 835 and an 837P of ~20 MB.
+
+Builds the two files under var/bench/ from the shared samples (their claim loops repeated,
+with valid counts and unique claim IDs), then measures every contender in a subprocess of its
+own and prints MB/s and peak RSS (ru_maxrss of that subprocess). Not a test: figures depend on
+the machine and its load; compare ratios within one run.
+
+    .venv/bin/python bench/x12_parse.py [--mb 20] [--no-peers] [--timeout 900]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FINCLEAR_SHARED_X12", ROOT.parent / "shared" / "x12"))
+if not SHARED.is_dir():
+    SHARED = Path("/work/shared/x12")
+OUT = ROOT / "var" / "bench"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+LFH_PYTHON = ROOT / ".venv-peers" / "lfh" / "bin" / "python"
+
+SOURCE_835 = "edi-835-parser/tests/test_edi_835_files/emedny_sample.txt"
+SOURCE_837P = "imsweb-x12-parser/src/test/resources/837_5010/x12_valid.txt"
+
+sys.path.insert(0, str(ROOT / "src"))
+
+from finclear.x12.reader import read  # noqa: E402
+from finclear.x12.tree import Segment  # noqa: E402
+from finclear.x12.writer import write_segments  # noqa: E402
+
+
+def _envelope_and_body(path: Path) -> tuple[list[Segment], list[Segment], list[Segment], str]:
+    doc = read(path.read_bytes(), str(path), loops=False)
+    interchange = doc.interchanges[0]
+    group = interchange.groups[0]
+    tx = group.transactions[0]
+    head = [interchange.isa, group.gs]
+    tail = [group.ge, interchange.iea]
+    assert tail[0] is not None and tail[1] is not None
+    return head, tx.segments, [s for s in tail if s is not None], interchange.delimiters.suffix
+
+
+def _assemble(head: list[Segment], segments: list[Segment], tail: list[Segment]) -> list[Segment]:
+    segments[-1] = Segment(["SE", str(len(segments)), segments[0].get(2)])
+    ge, iea = tail
+    return [*head, *segments, Segment(["GE", "1", ge.get(2)]), Segment(["IEA", "1", iea.get(2)])]
+
+
+def build_835(target: int) -> Path:
+    """One 835 transaction whose 2100 claim loops are repeated up to ``target`` bytes."""
+    head, segments, tail, suffix = _envelope_and_body(SHARED / SOURCE_835)
+    first = next(i for i, s in enumerate(segments) if s.id == "CLP")
+    end = next(i for i, s in enumerate(segments) if s.id in ("PLB", "SE"))
+    header, claims, trailer = segments[:first], segments[first:end], segments[end:]
+    block_size = len(write_segments(claims)) + len(claims) * len(suffix)
+    copies = max(1, target // block_size)
+    body = list(header)
+    for n in range(copies):
+        for seg in claims:
+            elements = list(seg.elements)
+            if elements[0] == "CLP":
+                elements[1] = f"{elements[1][:24]}{n:08d}"
+            body.append(Segment(elements))
+    body.extend(trailer)
+    return _write("bench_835.x12", _assemble(head, body, tail), suffix)
+
+
+def build_837p(target: int) -> Path:
+    """One 837P transaction whose subscriber (2000B, with its claims) loops are repeated."""
+    head, segments, tail, suffix = _envelope_and_body(SHARED / SOURCE_837P)
+    first = next(i for i, s in enumerate(segments) if s.id == "HL" and s.get(3) == "22")
+    end = next(
+        (i for i, s in enumerate(segments) if i > first and s.id == "HL" and s.get(3) == "20"),
+        len(segments) - 1,
+    )
+    header, block, trailer = segments[:first], segments[first:end], segments[end:]
+    block_size = len(write_segments(block)) + len(block) * len(suffix)
+    copies = max(1, target // block_size)
+    hl_ids = [int(s.get(1)) for s in segments if s.id == "HL" and s.get(1).isdigit()]
+    next_id = max(hl_ids, default=0) + 1
+    body = list(header)
+    for n in range(copies):
+        renumber: dict[str, str] = {}
+        for seg in block:
+            elements = list(seg.elements)
+            if elements[0] == "HL":
+                renumber[elements[1]] = str(next_id)
+                elements[1] = str(next_id)
+                next_id += 1
+                elements[2] = renumber.get(elements[2], elements[2])
+            elif elements[0] == "CLM":
+                elements[1] = f"{elements[1][:28]}{n:08d}"
+            body.append(Segment(elements))
+    body.extend(trailer)
+    return _write("bench_837p.x12", _assemble(head, body, tail), suffix)
+
+
+def _write(name: str, segments: list[Segment], suffix: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / name
+    isa = segments[0]
+    from finclear.x12.tree import Delimiters
+
+    d = isa.delimiters
+    text = write_segments(
+        segments, Delimiters(d.element, d.component, d.repetition, d.segment, suffix)
+    )
+    path.write_text(text)
+    return path
+
+
+# -- contenders: each is a Python snippet run in its own process ------------------------------
+
+DRIVER = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    path = sys.argv[1]
+    start = time.perf_counter()
+    items = None
+    error = None
+    try:
+    {body}
+    except Exception as exc:
+        error = f"{{type(exc).__name__}}: {{str(exc)[:120]}}"
+    seconds = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({{"seconds": seconds, "rss_kb": rss, "items": items, "error": error}}))
+    """
+)
+
+FINCLEAR_VIEWS = """
+from finclear.x12.reader import read_file
+from finclear.x12.views import RemittanceView
+from finclear.x12.specs.registry import all_specs
+all_specs()
+start = time.perf_counter()
+doc = read_file(path)
+items = sum(len(RemittanceView.from_transaction(tx).claims) for tx in doc.transactions())
+"""
+
+FINCLEAR_VALIDATE = """
+from finclear.x12.reader import read_file
+from finclear.x12.validate import validate
+from finclear.x12.specs.registry import all_specs
+all_specs()
+start = time.perf_counter()
+report = validate(read_file(path))
+items = len(report.errors)
+"""
+
+FINCLEAR_STREAM = """
+from finclear.x12.reader import iter_claims
+from finclear.x12.specs.registry import all_specs
+all_specs()
+start = time.perf_counter()
+items = sum(1 for _ in iter_claims(path))
+"""
+
+PYX12_PARSE = """
+import pyx12.error_handler, pyx12.params, pyx12.x12context
+with open(path) as fd:
+    reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), pyx12.error_handler.errh_null(), fd)
+    items = sum(1 for _ in reader.iter_segments())
+"""
+
+PYX12_VALIDATE = """
+import io, pyx12.params, pyx12.x12n_document
+ok = pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=path,
+    fd_997=io.StringIO(), fd_html=None, fd_xmldoc=None, fd_json=io.StringIO())
+items = "valid" if ok else "invalid"
+"""
+
+X12SDK = """
+from x12sdk.io import X12ModelReader
+with X12ModelReader(path) as reader:
+    items = sum(1 for _ in reader.models())
+"""
+
+LFH = """
+from linuxforhealth.x12.io import X12ModelReader
+with X12ModelReader(path) as reader:
+    items = sum(1 for _ in reader.models())
+"""
+
+
+@dataclass
+class Result:
+    label: str
+    mb_s: str
+    rss: str
+    note: str
+
+
+def measure(label: str, python: Path, body: str, path: Path, timeout: int) -> Result:
+    if not python.exists():
+        return Result(label, "n/a", "n/a", f"{python} missing (make peers)")
+    indented = textwrap.indent(textwrap.dedent(body).strip(), "    ")
+    code = DRIVER.format(body=indented)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), PYTHONWARNINGS="ignore")
+    try:
+        done = subprocess.run(
+            [str(python), "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return Result(label, "timeout", "-", f"over {timeout} s")
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        return Result(label, "error", "-", (done.stderr.strip().splitlines() or ["?"])[-1][:90])
+    data = json.loads(lines[-1])
+    size = path.stat().st_size / 1e6
+    rss = f"{data['rss_kb'] / 1024:.0f} MB"
+    if data["error"]:
+        return Result(label, "error", rss, data["error"])
+    return Result(label, f"{size / data['seconds']:.2f}", rss, f"{data['items']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mb", type=float, default=20.0, help="size of each file, in MB")
+    parser.add_argument("--no-peers", action="store_true", help="finclear only")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per contender")
+    args = parser.parse_args()
+    target = int(args.mb * 1e6)
+    files = {"835": build_835(target), "837P": build_837p(target)}
+    for kind, path in files.items():
+        size = path.stat().st_size / 1e6
+        print(f"\n{kind}: {path.relative_to(ROOT)}  {size:.1f} MB")
+        contenders: list[tuple[str, Path, str]] = []
+        if kind == "835":
+            contenders.append(("finclear parse to typed views", PYTHON, FINCLEAR_VIEWS))
+        contenders += [
+            ("finclear parse + full validation", PYTHON, FINCLEAR_VALIDATE),
+            ("finclear streaming claims", PYTHON, FINCLEAR_STREAM),
+        ]
+        if not args.no_peers:
+            contenders += [
+                ("pyx12 4.0.0 parse", PYTHON, PYX12_PARSE),
+                ("pyx12 4.0.0 validate", PYTHON, PYX12_VALIDATE),
+                ("x12sdk 2.2.0", PYTHON, X12SDK),
+                ("linuxforhealth-x12 (own venv)", LFH_PYTHON, LFH),
+            ]
+        results = [measure(label, py, body, path, args.timeout) for label, py, body in contenders]
+        if kind == "837P":
+            results.insert(
+                0,
+                Result(
+                    "finclear parse to typed views",
+                    "n/a",
+                    "-",
+                    "no typed view of the 837 (views cover 271/835/277/278/999)",
+                ),
+            )
+        print(f"  {'contender':34} {'MB/s':>8} {'peak RSS':>10}  result")
+        for r in results:
+            print(f"  {r.label:34} {r.mb_s:>8} {r.rss:>10}  {r.note}")
+
+
+if __name__ == "__main__":
+    main()
