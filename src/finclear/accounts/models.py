@@ -11,6 +11,12 @@ class UserProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
+    facilities = models.ManyToManyField(
+        "organizations.Facility",
+        blank=True,
+        related_name="user_profiles",
+        help_text="The facilities whose patients this user may see (admins see all)",
+    )
     failed_logins = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

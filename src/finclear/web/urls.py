@@ -10,6 +10,9 @@ from finclear.web import views
 
 web_patterns = [
     path("", views.home, name="home"),
+    path("encounters/", views.encounter_list, name="encounter_list"),
+    path("encounters/<int:pk>/", views.encounter_detail, name="encounter_detail"),
+    path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
 ]
 
 urlpatterns = [

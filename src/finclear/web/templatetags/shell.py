@@ -23,7 +23,7 @@ class NavItem:
 # (label, URL names to try in order, permission needed or "" for any signed-in user, staff only)
 NAV = [
     ("Worklist", ("workqueue:worklist", "worklist"), "", False),
-    ("Encounters", ("web:encounter_list",), "", False),
+    ("Encounters", ("web:encounter_list",), "scheduling.view_encounter", False),
     ("Audit trail", ("audit:search",), "audit.view_auditevent", False),
     ("Admin", ("admin:index",), "", True),
 ]
