@@ -121,7 +121,7 @@ def test_a_lock_does_not_end_a_session_already_open(client: Client, alice) -> No
     for _ in range(6):
         sign_in(other, "alice", "wrong-password-000")
     assert UserProfile.objects.get(user=alice).is_locked()
-    assert client.get("/").status_code == 200
+    assert client.get("/session/").json()["authenticated"] is True
 
 
 def test_the_admin_login_honours_the_lock(client: Client) -> None:
