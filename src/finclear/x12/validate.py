@@ -265,7 +265,10 @@ def _check_value(value: str, spec: ElementSpec) -> tuple[str, str] | None:
     elif kind == "R":
         if not _REAL.fullmatch(value):
             return "6", f"{value[:20]!r} is not a decimal number"
-        size = sum(c.isdigit() for c in value)
+        if "E" in value:
+            size = sum(c.isdigit() for c in value)
+        else:
+            size = len(value) - ("." in value) - (value[0] == "-")
     elif kind.startswith("N") and kind[1:].isdigit():
         if not _NUMERIC.fullmatch(value):
             return "6", f"{value[:20]!r} is not a whole number (implied {kind[1:]} decimals)"
@@ -296,14 +299,38 @@ def _check_value(value: str, spec: ElementSpec) -> tuple[str, str] | None:
     return None
 
 
-def _foreign_address(elements: list[str], specs: tuple[ElementSpec, ...]) -> bool:
-    """An address outside the US and Canada: its state code is not from code source 22."""
-    for element in specs:
-        if element.ref == COUNTRY_CODE_REF:
-            pos = element.pos
-            country = elements[pos] if pos < len(elements) else ""
-            return country not in ("", "US", "CA")
-    return False
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What checking a segment spec takes, worked out once per spec."""
+
+    syntax: tuple[tuple[str, str, tuple[int, ...]], ...]  # (note, kind, positions)
+    country_pos: int  # the country code element (ref 26), 0 when none
+    date_pos: tuple[int, ElementSpec] | None  # (format qualifier position, date element)
+    by_pos: dict[int, ElementSpec]
+
+
+_PLANS: dict[int, tuple[SegmentSpec, _Plan]] = {}
+
+
+def _plan(spec: SegmentSpec) -> _Plan:
+    found = _PLANS.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    syntax = tuple(
+        (note, note[:1], tuple(int(note[i : i + 2]) for i in range(1, len(note) - 1, 2)))
+        for note in spec.syntax
+    )
+    country = next((e.pos for e in spec.elements if e.ref == COUNTRY_CODE_REF), 0)
+    fmt = next((e for e in spec.elements if e.ref == DATE_FORMAT_REF), None)
+    value = next((e for e in spec.elements if e.ref == DATE_PERIOD_REF), None)
+    plan = _Plan(
+        syntax,
+        country,
+        (fmt.pos, value) if fmt is not None and value is not None else None,
+        {e.pos: e for e in spec.elements},
+    )
+    _PLANS[id(spec)] = (spec, plan)
+    return plan
 
 
 class _Checker:
@@ -381,10 +408,15 @@ class _Checker:
             )
         component = seg.delimiters.component
         repetition = seg.delimiters.repetition if self.repeats else ""
-        foreign = _foreign_address(elements, specs)
+        plan = _plan(spec)
+        foreign = False
+        if plan.country_pos:
+            country = elements[plan.country_pos] if plan.country_pos < len(elements) else ""
+            foreign = country not in ("", "US", "CA")
+        count = len(elements)
         for element in specs:
             pos = element.pos
-            value = elements[pos] if pos < len(elements) else ""
+            value = elements[pos] if pos < count else ""
             if foreign and element.ref == STATE_CODE_REF:
                 continue
             if not value:
@@ -448,22 +480,30 @@ class _Checker:
                     f"{value[:20]!r} is not valid here",
                     value=value,
                 )
-        for note in spec.syntax:
-            self.check_syntax(seg, spec, loop_id, note)
-        self.check_date_period(seg, spec, loop_id)
+        count = len(elements)
+        for note, kind, positions in plan.syntax:
+            present = [p < count and elements[p] != "" for p in positions]
+            if kind == "P":
+                ok = all(present) or not any(present)
+            elif kind == "R":
+                ok = any(present)
+            elif kind == "E":
+                ok = sum(present) <= 1
+            elif kind == "C":
+                ok = not present[0] or all(present)
+            else:
+                ok = not present[0] or any(present[1:])
+            if not ok:
+                self.check_syntax(seg, spec, loop_id, note, positions, present, plan.by_pos)
+        if plan.date_pos is not None:
+            self.check_date_period(seg, loop_id, *plan.date_pos)
 
-    def check_date_period(self, seg: Segment, spec: SegmentSpec, loop_id: str) -> None:
+    def check_date_period(
+        self, seg: Segment, loop_id: str, fmt_pos: int, value_spec: ElementSpec
+    ) -> None:
         """A date or period (data element 1251) has the format its qualifier (1250) names."""
-        fmt_spec = value_spec = None
-        for element in spec.elements:
-            if element.ref == DATE_FORMAT_REF:
-                fmt_spec = element
-            elif element.ref == DATE_PERIOD_REF:
-                value_spec = element
-        if fmt_spec is None or value_spec is None:
-            return
         elements = seg.elements
-        fmt = elements[fmt_spec.pos] if fmt_spec.pos < len(elements) else ""
+        fmt = elements[fmt_pos] if fmt_pos < len(elements) else ""
         value = elements[value_spec.pos] if value_spec.pos < len(elements) else ""
         if not value or fmt not in _DATE_FORMATS:
             return
@@ -518,12 +558,18 @@ class _Checker:
                     part,
                 )
 
-    def check_syntax(self, seg: Segment, spec: SegmentSpec, loop_id: str, note: str) -> None:
+    def check_syntax(
+        self,
+        seg: Segment,
+        spec: SegmentSpec,
+        loop_id: str,
+        note: str,
+        positions: tuple[int, ...],
+        present: list[bool],
+        by_pos: dict[int, ElementSpec],
+    ) -> None:
+        """Report a broken syntax note (the caller found it broken)."""
         kind = note[:1]
-        positions = [int(note[i : i + 2]) for i in range(1, len(note), 2)]
-        elements = seg.elements
-        present = [p < len(elements) and elements[p] != "" for p in positions]
-        by_pos = {e.pos: e for e in spec.elements}
 
         def report(pos: int, code: str, message: str) -> None:
             element = by_pos.get(pos) or ElementSpec(
