@@ -6,6 +6,7 @@ at all, an ``X12Error``.
 """
 
 from finclear.x12.acks import build_999, build_ta1
+from finclear.x12.build.authorization import build_278_request, build_278_response
 from finclear.x12.build.envelope import Envelope, SequentialControlNumbers, build_interchange
 from finclear.x12.document import FunctionalGroup, Interchange, Transaction, X12Document
 from finclear.x12.errors import Finding, Level, Severity, X12Error
@@ -43,6 +44,8 @@ __all__ = [
     "ValidationReport",
     "X12Document",
     "X12Error",
+    "build_278_request",
+    "build_278_response",
     "build_999",
     "build_interchange",
     "build_ta1",

@@ -25,6 +25,8 @@ EXPECTED = [
     "ValidationReport",
     "X12Document",
     "X12Error",
+    "build_278_request",
+    "build_278_response",
     "build_999",
     "build_interchange",
     "build_ta1",
