@@ -1,20 +1,24 @@
 """The clearance checks a case's status is computed from.
 
-Each check looks at one encounter and returns a ``Finding`` (what is still needed, and why)
-or None when that part is cleared. ``CHECKS`` runs in order of urgency and the first finding
-sets the case status; a case with no finding is cleared. Checks for authorization, estimate
-and counseling join the list as their apps land (``finclear.rules.clearance``, a later issue).
+``build_facts`` loads, for many cases at once, what the checks look at (the encounter, its
+visit date, the patient's coverages in force that day). Each check reads one ``CaseFacts``
+and returns a ``Finding`` (what is still needed, and why) or None when its part is cleared.
+``CHECKS`` runs in order of urgency and the first finding sets the status; a case with no
+finding is cleared. Checks for authorization, estimate and counseling join the list, and
+their facts join ``CaseFacts``, as their apps land (``finclear.rules.clearance``, a later
+issue).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from finclear.patients.models import Coverage
 from finclear.scheduling.models import Encounter
-from finclear.workqueue.models import CaseStatus
+from finclear.workqueue.models import CaseStatus, ClearanceCase
 
 
 @dataclass(frozen=True)
@@ -23,37 +27,55 @@ class Finding:
     reason: str
 
 
-Check = Callable[[Encounter], Finding | None]
+@dataclass(frozen=True)
+class CaseFacts:
+    encounter: Encounter
+    visit_date: dt.date
+    coverages: Sequence[Coverage]
+    """Active coverages in force on the visit date, primary first."""
+
+
+Check = Callable[[CaseFacts], Finding | None]
 
 
 def visit_date(encounter: Encounter) -> dt.date:
     return encounter.scheduled_at.astimezone(encounter.facility.zone).date()
 
 
-def check_eligibility(encounter: Encounter) -> Finding | None:
+def build_facts(cases: Sequence[ClearanceCase]) -> dict[int, CaseFacts]:
+    """Facts per case pk, in a fixed number of queries (cases come with encounter__facility)."""
+    patient_ids = {case.encounter.patient_id for case in cases}
+    by_patient: dict[int, list[Coverage]] = defaultdict(list)
+    coverages = (
+        Coverage.objects.filter(patient_id__in=patient_ids, is_active=True)
+        .select_related("payer")
+        .order_by("patient_id", "order", "pk")
+    )
+    for coverage in coverages:
+        by_patient[coverage.patient_id].append(coverage)
+    facts = {}
+    for case in cases:
+        day = visit_date(case.encounter)
+        in_force = [c for c in by_patient[case.encounter.patient_id] if c.is_in_force_on(day)]
+        facts[case.pk] = CaseFacts(case.encounter, day, in_force)
+    return facts
+
+
+def check_eligibility(facts: CaseFacts) -> Finding | None:
     """Eligibility is cleared only by a verified 271 response, which nothing records yet.
 
     Until the eligibility app exists, every open case therefore needs eligibility; the reason
     says whether there is a coverage to verify or none on file for the visit date.
     """
-    day = visit_date(encounter)
-    coverages = [
-        c
-        for c in Coverage.objects.filter(patient_id=encounter.patient_id, is_active=True)
-        .select_related("payer")
-        .order_by("order")
-        if c.is_in_force_on(day)
-    ]
-    if not coverages:
+    if not facts.coverages:
         return Finding(
             CaseStatus.NEEDS_ELIGIBILITY,
-            f"no active coverage on file for {day.isoformat()}",
+            f"no active coverage on file for {facts.visit_date.isoformat()}",
         )
-    primary = coverages[0]
+    primary = facts.coverages[0]
     if primary.payer.is_self_pay:
         return Finding(
-            CaseStatus.NEEDS_ELIGIBILITY,
-            "self-pay on file: confirm the patient has no coverage",
+            CaseStatus.NEEDS_ELIGIBILITY, "self-pay on file: confirm the patient has no coverage"
         )
     return Finding(
         CaseStatus.NEEDS_ELIGIBILITY,
@@ -63,3 +85,12 @@ def check_eligibility(encounter: Encounter) -> Finding | None:
 
 
 CHECKS: list[Check] = [check_eligibility]
+
+
+def build_finding(facts: CaseFacts, checks: Sequence[Check] = CHECKS) -> Finding:
+    """The first check's finding, or cleared."""
+    for check in checks:
+        finding = check(facts)
+        if finding is not None:
+            return finding
+    return Finding(CaseStatus.CLEARED, "every check passed")

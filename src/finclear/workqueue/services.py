@@ -9,8 +9,10 @@ the missing ones as ``pending``. ``do_recompute_case`` derives the status from t
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,8 +22,8 @@ from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.organizations.validation import do_save_checked
 from finclear.scheduling.models import Encounter, EncounterStatus
-from finclear.workqueue.checks import CHECKS, visit_date
-from finclear.workqueue.models import CaseNote, CaseStatus, ClearanceCase, Task, TaskStatus
+from finclear.workqueue.checks import Finding, build_facts, build_finding, visit_date
+from finclear.workqueue.models import CaseNote, ClearanceCase, Task, TaskStatus
 
 OPEN_ENCOUNTER_STATUSES = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED})
 BULK_BATCH = 500
@@ -30,10 +32,6 @@ BULK_BATCH = 500
 def build_due_date(encounter: Encounter) -> dt.date:
     """Clearance is due by the visit date, in the facility's time zone."""
     return visit_date(encounter)
-
-
-def is_open(case: ClearanceCase) -> bool:
-    return case.encounter.status in OPEN_ENCOUNTER_STATUSES
 
 
 @transaction.atomic
@@ -57,18 +55,22 @@ def do_ensure_cases(encounter_ids: Iterable[int]) -> int:
     created = 0
     for start in range(0, len(ids), BULK_BATCH):
         chunk = ids[start : start + BULK_BATCH]
-        encounters = (
+        rows = (
             Encounter.objects.filter(pk__in=chunk, clearance_case__isnull=True)
-            .select_related("facility")
             .order_by("pk")
+            .values_list("pk", "patient_id", "scheduled_at", "facility__time_zone")
         )
-        cases = [ClearanceCase(encounter=e, due_date=build_due_date(e)) for e in encounters]
+        cases, patient_ids = [], []
+        for pk, patient_id, scheduled_at, time_zone in rows:
+            due = scheduled_at.astimezone(ZoneInfo(time_zone)).date()
+            cases.append(ClearanceCase(encounter_id=pk, due_date=due))
+            patient_ids.append(patient_id)
         if not cases:
             continue
         ClearanceCase.objects.bulk_create(cases)
         AuditEvent.objects.bulk_create(
-            build_event(AuditAction.CREATE, obj=case, patient_id=case.encounter.patient_id)
-            for case in cases
+            build_event(AuditAction.CREATE, obj=case, patient_id=patient_id)
+            for case, patient_id in zip(cases, patient_ids, strict=True)
         )
         created += len(cases)
     return created
@@ -77,37 +79,59 @@ def do_ensure_cases(encounter_ids: Iterable[int]) -> int:
 def do_recompute_case(case: ClearanceCase) -> ClearanceCase:
     """Derive an open case's status from the clearance checks; closed cases are left alone.
 
-    A case is open while its encounter is scheduled or arrived. Returns the case as saved.
+    A case is open while its encounter is scheduled or arrived. Returns the case as stored.
     """
-    return _recompute(case.pk)
+    do_recompute_cases([case.pk])
+    return ClearanceCase.objects.get(pk=case.pk)
 
 
 def do_recompute_cases(case_ids: Iterable[int]) -> int:
-    """Recompute many cases, each in its own transaction; return how many were open."""
-    ids = ClearanceCase.objects.filter(pk__in=list(case_ids)).order_by("pk")
-    return sum(1 for pk in ids.values_list("pk", flat=True) if is_open(_recompute(pk)))
+    """Recompute many cases, a batch per transaction; return how many were open.
+
+    The facts are loaded per batch and the rows written with ``bulk_update``, which sends no
+    signals: the audit events of the changed cases are written here.
+    """
+    ids = sorted(set(case_ids))
+    return sum(_recompute_batch(ids[i : i + BULK_BATCH]) for i in range(0, len(ids), BULK_BATCH))
 
 
 @transaction.atomic
-def _recompute(pk: int) -> ClearanceCase:
-    case = (
+def _recompute_batch(ids: list[int]) -> int:
+    cases = list(
         ClearanceCase.objects.select_for_update(of=("self",))
         .select_related("encounter__facility")
-        .get(pk=pk)
+        .filter(pk__in=ids, encounter__status__in=OPEN_ENCOUNTER_STATUSES)
+        .order_by("pk")
     )
-    if not is_open(case):
-        return case
-    status, reason = CaseStatus.CLEARED, "every check passed"
-    for check in CHECKS:
-        finding = check(case.encounter)
-        if finding is not None:
-            status, reason = finding.status, finding.reason
-            break
-    case.status = status
-    case.status_reason = reason
-    case.computed_at = timezone.now()
-    do_save_checked(case, update_fields=["status", "status_reason", "computed_at", "updated_at"])
-    return case
+    if not cases:
+        return 0
+    facts = build_facts(cases)
+    now = timezone.now()
+    events = []
+    by_finding: dict[Finding, list[int]] = defaultdict(list)
+    for case in cases:
+        finding = build_finding(facts[case.pk])
+        by_finding[finding].append(case.pk)
+        changed = ["computed_at"]
+        if case.status != finding.status:
+            changed.append("status")
+        if case.status_reason != finding.reason:
+            changed.append("status_reason")
+        events.append(
+            build_event(
+                AuditAction.UPDATE,
+                obj=case,
+                patient_id=case.encounter.patient_id,
+                detail={"fields": changed},
+            )
+        )
+    # One UPDATE per distinct finding: far fewer statements than bulk_update's CASE per row.
+    for finding, pks in by_finding.items():
+        ClearanceCase.objects.filter(pk__in=pks).update(
+            status=finding.status, status_reason=finding.reason, computed_at=now, updated_at=now
+        )
+    AuditEvent.objects.bulk_create(events)
+    return len(cases)
 
 
 @transaction.atomic
