@@ -6,11 +6,19 @@ children). Codes are stored without the dot and upper-cased: ``E11.9`` -> ``E119
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import simple_icd_10_cm as cm
+from functools import cache, lru_cache
+from types import ModuleType
 
 MAX_SUGGESTIONS = 3
+
+
+@cache
+def _code_set() -> ModuleType:
+    """The code set, loaded on first use: parsing its XML takes seconds, so not at import."""
+    import simple_icd_10_cm
+
+    module: ModuleType = simple_icd_10_cm
+    return module
 
 
 def normalize_icd10(code: str) -> str:
@@ -21,6 +29,7 @@ def normalize_icd10(code: str) -> str:
 @lru_cache(maxsize=65536)
 def _lookup(code: str) -> tuple[bool, bool]:
     """(is a code of the tabular list, is a leaf) for a normalized code."""
+    cm = _code_set()
     if not code or not cm.is_valid_item(code) or not cm.is_category_or_subcategory(code):
         return (False, False)
     return (True, bool(cm.is_leaf(code)))
@@ -43,6 +52,7 @@ def billable_descendants(code: str, limit: int = MAX_SUGGESTIONS) -> tuple[str, 
     The least specific come first, and among those the ``.9``-style catch-alls (``E11`` ->
     ``E119``), which is what a coder usually means when they type a bare category.
     """
+    cm = _code_set()
     leaves = [normalize_icd10(d) for d in cm.get_descendants(code) if cm.is_leaf(d)]
     leaves.sort(key=lambda leaf: (len(leaf), not leaf.endswith("9")))
     return tuple(leaves[:limit])
@@ -65,4 +75,4 @@ def icd10_description(code: str) -> str:
     normalized = normalize_icd10(code)
     if not _lookup(normalized)[0]:
         raise ValueError(f"{code.strip() or repr(code)} is not an ICD-10-CM code")
-    return str(cm.get_description(normalized))
+    return str(_code_set().get_description(normalized))
