@@ -8,6 +8,7 @@ The page's script shows the countdown and goes to the login page when time is up
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -42,7 +43,7 @@ def seconds_remaining(request: HttpRequest, now: float | None = None) -> int:
     if last is None:
         return idle_timeout()
     now = time.time() if now is None else now
-    return max(0, int(idle_timeout() - (now - float(last))))
+    return max(0, math.ceil(idle_timeout() - (now - float(last))))
 
 
 def stamp_activity(request: HttpRequest, now: float | None = None) -> None:
@@ -81,7 +82,7 @@ class IdleLogoutMiddleware:
         now = time.time()
         last = request.session.get(LAST_ACTIVITY_KEY)
         passive = getattr(view_func, "finclear_passive", False)
-        if last is not None and now - float(last) > idle_timeout():
+        if last is not None and now - float(last) >= idle_timeout():
             return self.do_idle_logout(request, passive)
         if not passive and (last is None or now - float(last) >= STAMP_EVERY_SECONDS):
             stamp_activity(request, now)

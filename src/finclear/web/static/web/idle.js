@@ -35,9 +35,10 @@
     fetch(body.dataset.sessionUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : { authenticated: false, remaining: 0 }; })
       .then(function (data) {
-        if (data.authenticated && data.remaining > warnBefore) { restart(data.remaining); }
-        else if (data.authenticated && data.remaining > 0) { deadline = Date.now() + data.remaining * 1000; }
-        else { leave(); }
+        // Only the server ends the session: leave once it says it has.
+        if (!data.authenticated) { leave(); }
+        else if (data.remaining > warnBefore) { restart(data.remaining); }
+        else { deadline = Date.now() + Math.max(1, data.remaining) * 1000; }
       })
       .catch(leave)
       .finally(function () { checking = false; });
