@@ -1,4 +1,4 @@
-"""Fast inserts of many rows: ``executemany`` with ids assigned up front.
+"""Fast inserts of many rows: ``executemany`` (COPY on PostgreSQL) with ids assigned up front.
 
 The loader writes hundreds of thousands of rows. Django's ``bulk_create`` builds a model
 instance per row (and the audit app's ``post_init`` receivers snapshot each one), then prepares
@@ -127,6 +127,7 @@ class TableWriter:
         names = ", ".join(qn(f.column) for f in [pk, *given, *rest])
         marks = ", ".join(["%s"] * (1 + len(given) + len(rest)))
         self.sql = f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES ({marks})"
+        self.copy_sql = f"COPY {qn(model._meta.db_table)} ({names}) FROM STDIN"
 
     def add(self, *values: Any) -> int:
         """Queue one row (values in the order of ``columns``); return the id it will have."""
@@ -151,7 +152,13 @@ class TableWriter:
         if not self.rows:
             return
         with connection.cursor() as cursor:
-            cursor.executemany(self.sql, self.rows)
+            if connection.vendor == "postgresql":
+                # COPY is several times faster than executemany's row-by-row statements.
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in self.rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(self.sql, self.rows)
         self.count += len(self.rows)
         self.rows = []
 
