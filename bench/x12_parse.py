@@ -282,7 +282,8 @@ def main() -> None:
             )
         print(f"  {'contender':34} {'MB/s':>8} {'peak RSS':>10}  result")
         for r in results:
-            print(f"  {r.label:34} {r.mb_s:>8} {r.rss:>10}  {r.note}")
+            note = " ".join(r.note.split())[:100]
+            print(f"  {r.label:34} {r.mb_s:>8} {r.rss:>10}  {note}")
 
 
 if __name__ == "__main__":
