@@ -84,3 +84,10 @@ def test_the_page_carries_the_timeout_for_its_countdown(signed_in: Client) -> No
     assert b'data-idle-timeout="600"' in page.content
     assert b"idle.js" in page.content
     assert b'id="idle-warning"' in page.content
+
+
+def test_a_session_with_under_a_second_left_is_still_open(signed_in: Client) -> None:
+    """The countdown leaves only when the server says the session ended: never early."""
+    set_last_activity(signed_in, 599.5)
+    status = signed_in.get("/session/").json()
+    assert status == {"authenticated": True, "remaining": 1}

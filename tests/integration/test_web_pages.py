@@ -142,3 +142,31 @@ def test_the_nav_links_only_to_pages_that_exist_and_are_allowed(client_a: Client
     assert 'href="/encounters/"' in page
     assert 'href="/audit/"' not in page
     assert 'href="/admin/"' not in page
+
+
+def test_the_encounter_page_query_count_does_not_grow_with_its_rows(
+    client_a: Client, clinic, django_assert_num_queries
+) -> None:
+    from decimal import Decimal
+
+    from finclear.scheduling.models import Diagnosis, ServiceLine
+    from finclear.workqueue.models import CaseNote, Task
+
+    encounter = clinic["enc_a"]
+    client_a.get(f"/encounters/{encounter.pk}/")
+    # session, user, permissions (2), admin-role check, the user's facilities, the encounter
+    # with its joins, coverages, diagnoses, service lines, notes and their authors, tasks and
+    # their assignees, and the audit insert
+    with django_assert_num_queries(13) as first:
+        client_a.get(f"/encounters/{encounter.pk}/")
+    for n in range(2, 6):
+        Diagnosis.objects.create(encounter=encounter, sequence=n, icd10_code="I10")
+        ServiceLine.objects.create(
+            encounter=encounter, line_number=n, cpt_hcpcs="80053", charge=Decimal("40.00")
+        )
+        CaseNote.objects.create(case=encounter.clearance_case, author=clinic["user_a"], body="n")
+        Task.objects.create(
+            case=encounter.clearance_case, title=f"task {n}", assignee=clinic["user_a"]
+        )
+    with django_assert_num_queries(len(first)):
+        client_a.get(f"/encounters/{encounter.pk}/")

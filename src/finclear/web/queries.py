@@ -15,6 +15,7 @@ from finclear.accounts.scoping import (
 )
 from finclear.patients.models import Coverage, Patient
 from finclear.scheduling.models import Encounter
+from finclear.workqueue.models import CaseNote, Task
 
 LIST_RELATED = ("patient", "facility", "department", "rendering_provider", "clearance_case")
 PATIENT_ENCOUNTER_LIMIT = 50
@@ -59,8 +60,8 @@ def encounter_page(user: Any, pk: Any) -> Encounter:
         Prefetch("patient__coverages", queryset=_coverages().queryset),
         "diagnoses",
         "service_lines__chargemaster_item",
-        "clearance_case__notes__author",
-        "clearance_case__tasks__assignee",
+        Prefetch("clearance_case__notes", queryset=CaseNote.objects.select_related("author")),
+        Prefetch("clearance_case__tasks", queryset=Task.objects.select_related("assignee")),
     )
     encounter: Encounter = get_encounter_for_user_or_404(user, pk, queryset=queryset)
     return encounter
