@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "finclear.intake",
     "finclear.demo",
     "finclear.web",
+    "finclear.authorizations",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,13 @@ LOGOUT_REDIRECT_URL = "/login/"
 
 # HIPAA automatic logoff: sessions end after this many seconds without activity.
 FINCLEAR_IDLE_TIMEOUT = int(os.environ.get("FINCLEAR_IDLE_TIMEOUT", str(15 * 60)))
+# Sign-in lockout: an account locks for FINCLEAR_LOCKOUT_SECONDS after this many failures in a
+# row; an address is refused after FINCLEAR_LOGIN_IP_MAX_FAILURES failures in that window.
+FINCLEAR_LOGIN_MAX_FAILURES = int(os.environ.get("FINCLEAR_LOGIN_MAX_FAILURES", "5"))
+FINCLEAR_LOCKOUT_SECONDS = int(os.environ.get("FINCLEAR_LOCKOUT_SECONDS", str(15 * 60)))
+FINCLEAR_LOGIN_IP_MAX_FAILURES = int(os.environ.get("FINCLEAR_LOGIN_IP_MAX_FAILURES", "50"))
+# Reverse proxies in front of the app whose X-Forwarded-For is trusted for the audit address.
+FINCLEAR_TRUSTED_PROXY_HOPS = int(os.environ.get("FINCLEAR_TRUSTED_PROXY_HOPS", "0"))
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
