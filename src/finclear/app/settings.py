@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "finclear.intake",
     "finclear.demo",
     "finclear.web",
-    "finclear.authorizations",
 ]
 
 MIDDLEWARE = [
