@@ -141,3 +141,76 @@ def test_admin_form_shows_a_refused_transition(superuser_client: Client) -> None
     assert "cannot go from scheduled to discharged" in response.content.decode()
     encounter.refresh_from_db()
     assert encounter.status == "scheduled"
+
+
+def encounter_add_data(clinic: Clinic, pointers: str) -> dict[str, str]:
+    data = {
+        "facility": str(clinic.facility.pk),
+        "department": str(clinic.department.pk),
+        "patient": str(clinic.patient.pk),
+        "rendering_provider": str(clinic.provider.pk),
+        "attending_provider": "",
+        "encounter_type": "outpatient",
+        "scheduled_at_0": "2026-12-03",
+        "scheduled_at_1": "09:00:00",
+        "status": "scheduled",
+        "place_of_service": "22",
+        "external_id": "ADMIN-1",
+        "reason": "",
+        "diagnoses-TOTAL_FORMS": "1",
+        "diagnoses-INITIAL_FORMS": "0",
+        "diagnoses-0-sequence": "1",
+        "diagnoses-0-icd10_code": "I10",
+        "service_lines-TOTAL_FORMS": "1",
+        "service_lines-INITIAL_FORMS": "0",
+        "service_lines-0-line_number": "1",
+        "service_lines-0-cpt_hcpcs": "99213",
+        "service_lines-0-modifiers": "[]",
+        "service_lines-0-units": "1",
+        "service_lines-0-diagnosis_pointers": pointers,
+        "service_lines-0-charge": "120.00",
+    }
+    return data
+
+
+def test_admin_add_checks_pointers_against_diagnoses_on_the_same_page(
+    superuser_client: Client,
+) -> None:
+    clinic = Clinic()
+    url = reverse("admin:scheduling_encounter_add")
+    refused = superuser_client.post(url, encounter_add_data(clinic, "[1, 2]"))
+    assert refused.status_code == 200
+    assert "no diagnosis with sequence 2 on this encounter" in refused.content.decode()
+    assert not Encounter.objects.exists()
+    accepted = superuser_client.post(url, encounter_add_data(clinic, "[1]"))
+    assert accepted.status_code == 302, accepted.content.decode()[:2000]
+    encounter = Encounter.objects.get()
+    assert encounter.service_lines.get().diagnosis_pointers == [1]
+    assert encounter.diagnoses.get().icd10_code == "I10"
+    assert encounter.clearance_case.status == "pending"
+
+
+def test_admin_refuses_deleting_a_diagnosis_a_line_points_at(superuser_client: Client) -> None:
+    clinic = Clinic()
+    superuser_client.post(
+        reverse("admin:scheduling_encounter_add"), encounter_add_data(clinic, "[1]")
+    )
+    encounter = Encounter.objects.get()
+    url = reverse("admin:scheduling_encounter_change", args=[encounter.pk])
+    data = encounter_add_data(clinic, "[1]")
+    diagnosis, line = encounter.diagnoses.get(), encounter.service_lines.get()
+    data.update(
+        {
+            "diagnoses-INITIAL_FORMS": "1",
+            "diagnoses-0-id": str(diagnosis.pk),
+            "diagnoses-0-encounter": str(encounter.pk),
+            "diagnoses-0-DELETE": "on",
+            "service_lines-INITIAL_FORMS": "1",
+            "service_lines-0-id": str(line.pk),
+            "service_lines-0-encounter": str(encounter.pk),
+        }
+    )
+    response = superuser_client.post(url, data)
+    assert response.status_code == 200
+    assert "no diagnosis with sequence 1 on this encounter" in response.content.decode()
+    assert encounter.diagnoses.count() == 1

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from finclear.audit.admin_mixins import AuditedModelAdmin
@@ -15,8 +16,35 @@ from finclear.workqueue.services import do_ensure_case
 TIMESTAMPS = ("created_at", "updated_at")
 
 
+class DiagnosisFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    def sequences(self) -> set[int]:
+        """The sequences the encounter will have once this page is saved."""
+        self.is_valid()
+        return {
+            form.cleaned_data["sequence"]
+            for form in self.forms
+            if form.is_valid()
+            and form.cleaned_data.get("sequence") is not None
+            and not (self.can_delete and self._should_delete_form(form))
+        }
+
+
+class ServiceLineFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """Checks diagnosis pointers against the diagnoses edited on the same page."""
+
+    diagnosis_formset: DiagnosisFormSet | None = None
+
+    def full_clean(self) -> None:
+        if self.is_bound and self.diagnosis_formset is not None:
+            sequences = self.diagnosis_formset.sequences()
+            for form in self.forms:
+                form.instance.known_diagnosis_sequences = sequences
+        super().full_clean()
+
+
 class DiagnosisInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Diagnosis
+    formset = DiagnosisFormSet
     extra = 0
     fields = ("sequence", "icd10_code")
     ordering = ("sequence",)
@@ -24,6 +52,7 @@ class DiagnosisInline(admin.TabularInline):  # type: ignore[type-arg]
 
 class ServiceLineInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ServiceLine
+    formset = ServiceLineFormSet
     extra = 0
     fields = (
         "line_number",
@@ -77,6 +106,14 @@ class EncounterAdmin(AuditedModelAdmin):
     autocomplete_fields = ("facility", "department", "rendering_provider", "attending_provider")
     readonly_fields = TIMESTAMPS
     inlines = (DiagnosisInline, ServiceLineInline)
+
+    def _create_formsets(self, request: HttpRequest, obj: Any, change: bool) -> Any:
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        diagnoses = next((f for f in formsets if isinstance(f, DiagnosisFormSet)), None)
+        for formset in formsets:
+            if isinstance(formset, ServiceLineFormSet):
+                formset.diagnosis_formset = diagnoses
+        return formsets, inline_instances
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -247,6 +247,10 @@ class ServiceLine(TimestampedModel):
         **MONEY, blank=True, help_text="Chargemaster standard charge x units when left empty"
     )
 
+    # The diagnosis sequences to check pointers against when they are not all saved yet (the
+    # admin sets it from the diagnoses being edited on the same page); None: read the database.
+    known_diagnosis_sequences: set[int] | None = None
+
     class Meta:
         ordering = ["encounter_id", "line_number"]
         constraints = [
@@ -296,13 +300,17 @@ class ServiceLine(TimestampedModel):
             errors.add("diagnosis_pointers", f"{len(pointers)} pointers; at most {MAX_POINTERS}")
         if len(set(pointers)) != len(pointers):
             errors.add("diagnosis_pointers", f"{pointers} repeats a diagnosis")
-        if not pointers or self.encounter_id is None:
+        if not pointers:
             return
-        existing = set(
-            Diagnosis.objects.filter(encounter_id=self.encounter_id).values_list(
-                "sequence", flat=True
-            )
-        )
+        existing = self.known_diagnosis_sequences
+        if existing is None:
+            existing = set()
+            if self.encounter_id is not None:
+                existing = set(
+                    Diagnosis.objects.filter(encounter_id=self.encounter_id).values_list(
+                        "sequence", flat=True
+                    )
+                )
         missing = [p for p in pointers if p not in existing]
         if missing:
             listed = ", ".join(str(p) for p in missing)
