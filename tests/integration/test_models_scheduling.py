@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from finclear.scheduling import queries, services
-from finclear.scheduling.models import Diagnosis, Encounter, ServiceLine
+from finclear.scheduling.models import Diagnosis, Encounter, ServiceLine, build_line_charge
 from finclear.scheduling.services import ServiceLineInput
 from finclear.workqueue.models import ClearanceCase
 from tests.integration.model_builders import (
@@ -303,3 +305,26 @@ def test_encounters_for_day_uses_the_facility_time_zone(clinic: Clinic) -> None:
     assert list(queries.encounters_for_day(clinic.facility, dt.date(2026, 12, 3))) == [late]
     detail = queries.encounter_with_details(late.pk)
     assert detail.clearance_case.encounter_id == late.pk
+
+
+def test_update_encounter_reschedules(clinic: Clinic) -> None:
+    encounter = clinic.encounter()
+    later = dt.datetime(2026, 12, 10, 14, 0, tzinfo=EASTERN)
+    services.do_update_encounter(encounter, scheduled_at=later, reason="patient asked")
+    encounter.refresh_from_db()
+    assert encounter.scheduled_at == later and encounter.reason == "patient asked"
+
+
+money = st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False, allow_infinity=False)
+quantities = st.decimals(
+    min_value=Decimal("0.001"), max_value=9999, places=3, allow_nan=False, allow_infinity=False
+)
+
+
+@given(money, quantities)
+def test_line_charge_is_the_product_to_the_nearest_cent(standard: Decimal, units: Decimal) -> None:
+    charge = build_line_charge(standard, units)
+    assert charge.as_tuple().exponent == -2
+    assert abs(charge - standard * units) <= Decimal("0.005")
+    if (standard * units * 100) % 1 == Decimal("0.5"):
+        assert charge > standard * units  # half a cent goes up
