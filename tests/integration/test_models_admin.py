@@ -214,3 +214,26 @@ def test_admin_refuses_deleting_a_diagnosis_a_line_points_at(superuser_client: C
     assert response.status_code == 200
     assert "no diagnosis with sequence 1 on this encounter" in response.content.decode()
     assert encounter.diagnoses.count() == 1
+
+
+def test_admin_coverage_takes_its_payer_from_the_plan(superuser_client: Client) -> None:
+    clinic = Clinic()
+    data = {
+        "patient": str(clinic.patient.pk),
+        "plan": str(clinic.plan.pk),
+        "payer": "",
+        "order": "2",
+        "member_id": "M-ADMIN-1",
+        "group_number": "",
+        "subscriber_relationship": "18",
+        "effective_date": "2025-01-01",
+        "is_active": "on",
+    }
+    url = reverse("admin:patients_coverage_add")
+    response = superuser_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    coverage = clinic.patient.coverages.get(order=2)
+    assert coverage.payer == clinic.payer
+    data.update({"member_id": "", "order": "3"})
+    refused = superuser_client.post(url, data)
+    assert "member_id: required for a commercial payer" in refused.content.decode()
