@@ -87,6 +87,12 @@ def check_eligibility(facts: CaseFacts) -> Finding | None:
 CHECKS: list[Check] = [check_eligibility]
 
 
+def register_check(check: Check) -> None:
+    """Add an app's check after those above; apps call it from ``AppConfig.ready``."""
+    if check not in CHECKS:
+        CHECKS.append(check)
+
+
 def build_finding(facts: CaseFacts, checks: Sequence[Check] = CHECKS) -> Finding:
     """The first check's finding, or cleared."""
     for check in checks:
