@@ -72,6 +72,7 @@ def register(app: typer.Typer) -> None:
         console = Console()
         setup_django()
         from django.conf import settings
+        from django.core.exceptions import ValidationError
         from django.core.management import call_command
         from django.db import connection
         from django.utils import timezone
@@ -106,7 +107,11 @@ def register(app: typer.Typer) -> None:
                     raise typer.Exit(code=1) from None
                 print_outcome(console, outcome)
             password = build_demo_password()
-            created = do_ensure_demo_users(password)
+            try:
+                created = do_ensure_demo_users(password)
+            except ValidationError as exc:
+                console.print(f"[red]finclear demo: {'; '.join(exc.messages)}[/red]")
+                raise typer.Exit(code=1) from None
             if created:
                 console.print(f"Created the demo users: {', '.join(created)}.")
             for result in do_run_pipeline(

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from finclear.accounts.models import UserProfile
@@ -47,7 +49,8 @@ def build_demo_password() -> str:
 def do_ensure_demo_users(password: str) -> list[str]:
     """Create the missing demo users, align the others' password, scope all to the demo clinic.
 
-    Returns the usernames created.
+    The password must pass the validators (ValidationError names it). Returns the usernames
+    created.
     """
     user_model = get_user_model()
     facilities = list(
@@ -63,6 +66,12 @@ def do_ensure_demo_users(password: str) -> list[str]:
             continue
         with transaction.atomic():
             if not user.check_password(password):
+                try:
+                    validate_password(password, user=user)
+                except ValidationError as error:
+                    raise ValidationError(
+                        [f"password: {message}" for message in error.messages]
+                    ) from None
                 user.set_password(password)
                 user.save(update_fields=["password"])
             profile, _ = UserProfile.objects.get_or_create(user=user)
