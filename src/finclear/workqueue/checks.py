@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from finclear.patients.models import Coverage
 from finclear.scheduling.models import Encounter
@@ -33,9 +34,19 @@ class CaseFacts:
     visit_date: dt.date
     coverages: Sequence[Coverage]
     """Active coverages in force on the visit date, primary first."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Facts other apps load for their checks (``register_facts``), by the app's label."""
 
 
 Check = Callable[[CaseFacts], Finding | None]
+FactLoader = Callable[[Sequence[ClearanceCase], dict[int, CaseFacts]], None]
+FACT_LOADERS: list[FactLoader] = []
+
+
+def register_facts(loader: FactLoader) -> None:
+    """Add an app's facts loader: it fills ``CaseFacts.extra`` for many cases at once."""
+    if loader not in FACT_LOADERS:
+        FACT_LOADERS.append(loader)
 
 
 def visit_date(encounter: Encounter) -> dt.date:
@@ -58,6 +69,8 @@ def build_facts(cases: Sequence[ClearanceCase]) -> dict[int, CaseFacts]:
         day = visit_date(case.encounter)
         in_force = [c for c in by_patient[case.encounter.patient_id] if c.is_in_force_on(day)]
         facts[case.pk] = CaseFacts(case.encounter, day, in_force)
+    for loader in FACT_LOADERS:
+        loader(cases, facts)
     return facts
 
 
@@ -91,6 +104,13 @@ def register_check(check: Check) -> None:
     """Add an app's check after those above; apps call it from ``AppConfig.ready``."""
     if check not in CHECKS:
         CHECKS.append(check)
+
+
+def replace_check(old: Check, new: Check) -> None:
+    """Put an app's check in the place of an earlier one (eligibility replaces the default)."""
+    CHECKS[:] = [new if check is old else check for check in CHECKS]
+    if new not in CHECKS:
+        CHECKS.insert(0, new)
 
 
 def build_finding(facts: CaseFacts, checks: Sequence[Check] = CHECKS) -> Finding:
