@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -114,3 +116,13 @@ def test_an_unknown_field_or_a_bad_value_is_refused() -> None:
     raw["payers"][0]["surprise"] = 1
     with pytest.raises(ValidationError, match="surprise"):
         Scenario.model_validate(raw)
+
+
+def test_the_scenario_model_and_the_generator_import_no_django() -> None:
+    """The payer simulator imports the scenario model standalone: no Django may come with it."""
+    code = (
+        "import sys, finclear.demo.scenario, finclear.demo.synth; "
+        "sys.exit(1 if [m for m in sys.modules if m.split('.')[0] == 'django'] else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=False, env={"PATH": "/usr/bin"})
+    assert done.returncode == 0

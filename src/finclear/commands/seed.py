@@ -37,8 +37,11 @@ def print_outcome(console: Console, outcome: SeedOutcome) -> None:
         console.print(
             f"Reset: deleted {sum(outcome.deleted.values()):,} rows of the previous demo clinic."
         )
-    table = Table(title=f"Synthetic clinic: seed {p.seed}, {p.patients:,} patients, "
-                  f"{p.days} days from {p.start_date.isoformat()}")  # fmt: skip
+    console.print(
+        f"Synthetic clinic: seed {p.seed}, {p.patients:,} patients, {p.days} days "
+        f"from {p.start_date.isoformat()}"
+    )
+    table = Table()
     table.add_column("created")
     table.add_column("rows", justify="right")
     for name, n in outcome.load.counts.items():
