@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+import subprocess
+import sys
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -214,3 +216,23 @@ def test_generator_invariants_hold_for_any_parameters(
             assert cv.plan_code is None and cv.member_id == ""
         else:
             assert cv.plan_code is not None and cv.member_id
+
+
+def test_the_same_seed_gives_the_same_clinic_in_another_process() -> None:
+    """No set order, hash or clock leaks in: other hash seeds give the same bytes."""
+    code = (
+        "import datetime, sys; from finclear.demo.records import SeedParams; "
+        "from finclear.demo.synth import build_clinic, build_digest; "
+        "print(build_digest(build_clinic(SeedParams(200, 7, 77, datetime.date(2026, 3, 2)))))"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={"PATH": "/usr/bin", "PYTHONHASHSEED": hash_seed, "TZ": tz},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for hash_seed, tz in (("1", "UTC"), ("2", "Asia/Tokyo"))
+    }
+    assert digests == {build_digest(build_clinic(SeedParams(200, 7, 77, date(2026, 3, 2))))}
