@@ -74,3 +74,32 @@ def test_every_patient_data_admin_is_audited(root_client: Client) -> None:
         assert root_client.get(f"/admin/{page}/{pk}/change/").status_code == 200, page
     recorded = {e.object_type for e in views() if e.patient_id == encounter.patient_id}
     assert recorded == {page.replace("/", ".") for page in pages}
+
+
+def test_recording_a_list_costs_the_same_for_more_rows(rf) -> None:
+    """Rows whose patient is two hops away are resolved in one query per model, not per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from finclear.audit.services import record_list_view
+    from finclear.scheduling.models import ServiceLine
+    from finclear.workqueue.models import CaseNote
+
+    root = get_user_model().objects.create_user("lister", password="unused-password-1")
+    site = build_site("NORTH")
+    request = rf.get("/somewhere/")
+    request.user = root
+
+    def cost() -> int:
+        rows = [*ServiceLine.objects.all(), *CaseNote.objects.all()]
+        with CaptureQueriesContext(connection) as queries:
+            record_list_view(request, rows, "test")
+        return len(queries)
+
+    build_full_encounter(site, author=root)
+    small = cost()
+    encounters = [build_full_encounter(site, author=root) for _ in range(4)]
+    assert cost() == small
+    recorded = AuditEvent.objects.filter(detail__list="test", object_type="workqueue.casenote")
+    assert {e.patient_id for e in recorded} >= {e.patient_id for e in encounters}
+    assert not recorded.filter(patient_id__isnull=True).exists()

@@ -8,7 +8,7 @@ patient data later call ``register_patient_model``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.apps import apps
@@ -78,6 +78,34 @@ def _follow(obj: models.Model, path: str) -> int | None:
     assert isinstance(related, type)
     value = related._base_manager.filter(pk=fk_value).values_list(rest, flat=True).first()
     return _as_int(value)
+
+
+def patient_ids_of(objs: Iterable[models.Model]) -> dict[int, int | None]:
+    """``patient_id_of`` for many rows, keyed by ``id(row)``, with one query per model.
+
+    Rows whose first hop is already loaded are followed in memory, like ``patient_id_of``.
+    """
+    result: dict[int, int | None] = {}
+    pending: dict[tuple[type[models.Model], str], list[tuple[models.Model, Any]]] = {}
+    for obj in objs:
+        path = PATIENT_MODELS.get(obj._meta.label_lower)
+        first, _, rest = path.partition("__") if isinstance(path, str) else ("", "", "")
+        if not rest or obj._state.fields_cache.get(first) is not None:
+            result[id(obj)] = patient_id_of(obj)
+            continue
+        fk_value = getattr(obj, f"{first}_id", None)
+        if fk_value is None:
+            result[id(obj)] = None
+            continue
+        related = obj._meta.get_field(first).related_model
+        assert isinstance(related, type)
+        pending.setdefault((related, rest), []).append((obj, fk_value))
+    for (related, rest), rows in pending.items():
+        keys = {fk for _, fk in rows}
+        found = dict(related._base_manager.filter(pk__in=keys).values_list("pk", rest))
+        for obj, fk_value in rows:
+            result[id(obj)] = _as_int(found.get(fk_value))
+    return result
 
 
 def _as_int(value: Any) -> int | None:

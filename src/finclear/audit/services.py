@@ -21,7 +21,7 @@ from finclear.audit.context import (
     current_context,
 )
 from finclear.audit.models import AuditAction, AuditChannel, AuditEvent
-from finclear.audit.registry import patient_id_of
+from finclear.audit.registry import patient_id_of, patient_ids_of
 
 _ALLOWED_DETAIL_KEYS = frozenset({"fields", "list", "reason", "filters", "count", "format", "via"})
 
@@ -120,8 +120,16 @@ def record_list_view(
     request: HttpRequest, objs: Iterable[models.Model], list_name: str
 ) -> list[AuditEvent]:
     """Record one view per row shown in a list, in one insert, so each patient's trail has it."""
+    rows = list(objs)
+    patient_ids = patient_ids_of(rows)
     events = [
-        build_event(AuditAction.VIEW, obj=obj, request=request, detail={"list": list_name})
-        for obj in objs
+        build_event(
+            AuditAction.VIEW,
+            obj=obj,
+            patient_id=patient_ids[id(obj)],
+            request=request,
+            detail={"list": list_name},
+        )
+        for obj in rows
     ]
     return AuditEvent.objects.bulk_create(events) if events else []
