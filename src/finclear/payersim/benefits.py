@@ -9,7 +9,8 @@ What the rows say, per CAQH CORE's eligibility data content (docs/payersim.md ha
   date) and remaining (29). The scenario's accumulators are in-network; nothing has been met
   out of network;
 * per service type and network: copay (B, per visit), coinsurance (A, EB08 a fraction: 0.2 is
-  20%), visit limits (F, EB09 VS), prior authorization (EB11), non-covered out of network (I).
+  20%), visit limits (F, the count in an MSG: x12sdk 2.2.0 models EB09 as a number and cannot
+  read ``EB09 VS``), prior authorization (EB11), non-covered out of network (I).
 
 Service types the scenario's plans do not list are derived from those they do (``DERIVED``);
 dental (35) is not covered by these medical plans and pharmacy (88) gets a status only, as
@@ -200,9 +201,8 @@ def _cost_share(code: str, design: ServiceBenefit, network: str) -> list[Benefit
                 "",
                 types,
                 time_period="23",
-                quantity_qualifier="VS",
-                quantity=Decimal(design.visit_limit),
                 in_plan_network=network,
+                messages=(f"{design.visit_limit} VISITS PER CALENDAR YEAR",),
             )
         )
     return rows

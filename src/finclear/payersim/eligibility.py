@@ -205,7 +205,8 @@ class EligibilityResponder:
         self, payer: ScenarioPayer, sub: Member, magic: dict[str, Magic], day: date
     ) -> EligibilityAnswer:
         chosen = magic.get(sub.member_id)
-        member_id = chosen.base_id if chosen else sub.member_id
+        suffixed = parse_magic(sub.member_id)
+        member_id = suffixed.base_id if suffixed else sub.member_id
         if chosen is not None and chosen.behaviour in ("AAA72", "AAA73", "AAA75"):
             return EligibilityAnswer(echo(sub, reject(chosen.behaviour[3:])))
         subscriber, error = self._find_subscriber(payer, sub, member_id)
