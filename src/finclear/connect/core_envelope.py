@@ -71,6 +71,9 @@ BATCH_KIND_BY_TYPE: dict[str, MessageKind] = {
 }
 # Kinds whose request carries no payload (it names an earlier submission by PayloadID).
 RETRIEVALS = frozenset({MessageKind.BATCH_ACK_RETRIEVAL, MessageKind.BATCH_RESULTS_RETRIEVAL})
+# Kinds whose payload may be left out: the results acknowledgment names its batch by
+# PayloadID; the 999 it may carry is optional here.
+PAYLOAD_OPTIONAL = RETRIEVALS | {MessageKind.BATCH_RESULTS_ACK}
 
 SOAP_REQUEST_ELEMENTS: dict[MessageKind, str] = {
     MessageKind.REAL_TIME: "COREEnvelopeRealTimeRequest",
@@ -264,7 +267,9 @@ def build_request(
 ) -> CoreMessage:
     """A request envelope; batch submissions get PayloadLength and Checksum."""
     mode = ProcessingMode.REAL_TIME if kind is MessageKind.REAL_TIME else ProcessingMode.BATCH
-    carries = kind is MessageKind.BATCH_SUBMISSION or (kind is MessageKind.BATCH_RESULTS_ACK)
+    carries = kind is MessageKind.BATCH_SUBMISSION or (
+        kind is MessageKind.BATCH_RESULTS_ACK and bool(payload)
+    )
     return CoreMessage(
         kind=kind,
         payload_type=payload_type,
@@ -381,7 +386,7 @@ def check_request(
     except ValueError as exc:
         raise illegal("TimeStamp", str(exc)) from None
     payload = fields.get("Payload", "")
-    if found_kind not in RETRIEVALS and not payload.strip():
+    if found_kind not in PAYLOAD_OPTIONAL and not payload.strip():
         raise required("Payload")
     length = _check_length(fields, payload, found_kind)
     digest = _check_checksum(fields, payload, found_kind)
