@@ -33,6 +33,8 @@ _READ_DOMAIN = [
     "view:scheduling",
     "view:workqueue",
 ]
+# Not "view:eligibility": that would include view_raw_x12, the raw 270/271 permission.
+_READ_ELIGIBILITY = ["eligibility.view_eligibilitycheck", "eligibility.view_eligibilitybatchrun"]
 _WORK_CASES = [
     "workqueue.change_clearancecase",
     "workqueue.add_casenote",
@@ -52,6 +54,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.change_coverage",
         "scheduling.add_encounter",
         "scheduling.change_encounter",
+        *_READ_ELIGIBILITY,
+        "eligibility.verify_eligibility",
+        "eligibility.verify_manually",
     ],
     COUNSELOR: [
         *_READ_DOMAIN,
@@ -59,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.change_guarantor",
         "patients.add_guarantor",
         "patients.change_coverage",
+        *_READ_ELIGIBILITY,
+        "eligibility.verify_eligibility",
     ],
     BILLER: [
         *_READ_DOMAIN,
@@ -72,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "scheduling.change_diagnosis",
         "scheduling.delete_diagnosis",
         "scheduling.change_chargemasteritem",
+        *_READ_ELIGIBILITY,
     ],
     SUPERVISOR: [
         *_READ_DOMAIN,
@@ -93,6 +101,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "workqueue.override_clearance",
         "workqueue.assign_task",
         "auth.view_user",
+        *_READ_ELIGIBILITY,
+        "eligibility.verify_eligibility",
+        "eligibility.verify_manually",
+        "eligibility.view_raw_x12",
+        "eligibility.run_batch",
     ],
     ADMIN: [
         "all:organizations",
@@ -107,12 +120,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.view_group",
         "audit.view_auditevent",
         "audit.export_auditevent",
+        "all:eligibility",
     ],
     AUDITOR: [
         *_READ_DOMAIN,
         "auth.view_user",
         "audit.view_auditevent",
         "audit.export_auditevent",
+        *_READ_ELIGIBILITY,
+        "eligibility.view_raw_x12",
     ],
 }
 

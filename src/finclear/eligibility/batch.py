@@ -1,0 +1,326 @@
+"""Batch verification: every encounter of the next N days whose verification is missing or stale.
+
+``do_start_batch`` chooses the encounters, records an ``EligibilityBatchRun`` and splits the
+work into ``BatchChunk`` ledger rows, one ``verify_chunk`` task each (django.tasks), so any
+number of workers verify concurrently. ``do_run_chunk`` claims a chunk with a lease, sends
+its 270s, and writes its checks, tasks, case statuses and the run's counts in one
+transaction. Re-running is safe: a check's idempotency key (encounter, coverage, day,
+coverage version) exists at most once, and chunks already done are skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F, Prefetch, Q
+from django.utils import timezone
+
+from finclear.audit.models import AuditAction, AuditEvent
+from finclear.audit.services import build_event
+from finclear.connect.gateway import PayerGateway
+from finclear.eligibility.clearance import load_latest
+from finclear.eligibility.inquiry import build_fingerprint
+from finclear.eligibility.models import (
+    BatchChunk,
+    CheckChannel,
+    CheckStatus,
+    CoverageState,
+    EligibilityBatchRun,
+    EligibilityCheck,
+)
+from finclear.eligibility.services import Exchanged, build_check, do_apply_tasks, do_exchange
+from finclear.patients.models import Coverage
+from finclear.payers.models import PayerIdentifier
+from finclear.rules.benefits import is_stale
+from finclear.scheduling.models import Encounter, EncounterStatus, ServiceLine
+from finclear.workqueue.models import ClearanceCase
+from finclear.workqueue.services import do_ensure_cases, do_recompute_cases
+
+log = logging.getLogger("finclear.eligibility")
+
+CHUNK_SIZE = 50
+LEASE = dt.timedelta(minutes=5)
+OPEN_STATUSES = (EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED)
+
+
+@dataclass(frozen=True)
+class Selection:
+    scheduled: int  # open encounters in the window
+    pairs: list[tuple[int, int]]  # (encounter id, coverage id) to verify
+    window_start: dt.date
+    window_end: dt.date
+
+
+def build_window(days: int, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """From the start of ``today`` to the start of the day ``days`` later (site time zone)."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
+    return start, dt.datetime.combine(today + dt.timedelta(days=days), dt.time.min, tzinfo=zone)
+
+
+def build_idempotency_key(encounter_id: int, coverage_id: int, day: dt.date, fp: str) -> str:
+    return f"{encounter_id}:{coverage_id}:{day.isoformat()}:{fp[:16]}"
+
+
+def select_due(days: int, today: dt.date | None = None) -> Selection:
+    """The (encounter, primary coverage) pairs of the window whose last check is missing or stale.
+
+    The coverage is the first active one in force on the visit date; self-pay and uncovered
+    encounters have nothing to verify. A check that ended in ``error`` is no verification.
+    """
+    today = today or timezone.localdate()
+    start, end = build_window(days, today)
+    rows = list(
+        Encounter.objects.filter(
+            scheduled_at__gte=start, scheduled_at__lt=end, status__in=OPEN_STATUSES
+        )
+        .order_by("scheduled_at", "pk")
+        .values_list("pk", "patient_id", "scheduled_at", "facility__time_zone")
+    )
+    patient_ids = {patient_id for _, patient_id, _, _ in rows}
+    by_patient: dict[int, list[Coverage]] = {}
+    coverages = (
+        Coverage.objects.filter(patient_id__in=patient_ids, is_active=True)
+        .select_related("payer")
+        .order_by("patient_id", "order", "pk")
+    )
+    for coverage in coverages.iterator(2000):
+        by_patient.setdefault(coverage.patient_id, []).append(coverage)
+    chosen: dict[tuple[int, int], Coverage] = {}
+    zones: dict[str, dt.tzinfo] = {}
+    for pk, patient_id, scheduled_at, zone_name in rows:
+        zone = zones.get(zone_name)
+        if zone is None:
+            zone = zones[zone_name] = ZoneInfo(zone_name)
+        day = scheduled_at.astimezone(zone).date()
+        primary = next((c for c in by_patient.get(patient_id, ()) if c.is_in_force_on(day)), None)
+        if primary is not None and not primary.payer.is_self_pay:
+            chosen[(pk, primary.pk)] = primary
+    latest = load_latest(set(chosen))
+    pairs = []
+    for key, coverage in chosen.items():
+        last = latest.get(key)
+        if (
+            last is None
+            or last.status == CheckStatus.ERROR
+            or is_stale(
+                last.requested_on,
+                today,
+                coverage_changed=last.fingerprint != build_fingerprint(coverage),
+            )
+        ):
+            pairs.append(key)
+    return Selection(len(rows), pairs, today, today + dt.timedelta(days=days - 1))
+
+
+def do_start_batch(
+    days: int,
+    *,
+    triggered_by: str,
+    user: object = None,
+    chunk_size: int = CHUNK_SIZE,
+    enqueue: bool = True,
+) -> EligibilityBatchRun:
+    """Record a run and its chunks; enqueue one ``verify_chunk`` task per chunk after commit."""
+    if days < 1:
+        raise ValueError(f"days: {days} must be at least 1")
+    selection = select_due(days)
+    with transaction.atomic():
+        run = EligibilityBatchRun.objects.create(
+            started_at=timezone.now(),
+            days=days,
+            window_start=selection.window_start,
+            window_end=selection.window_end,
+            triggered_by=triggered_by,
+            user=user if getattr(user, "is_authenticated", False) else None,
+            scheduled=selection.scheduled,
+            selected=len(selection.pairs),
+            skipped=selection.scheduled - len(selection.pairs),
+        )
+        chunks = [
+            BatchChunk(
+                run=run, number=n, pairs=[list(p) for p in selection.pairs[i : i + chunk_size]]
+            )
+            for n, i in enumerate(range(0, len(selection.pairs), chunk_size), start=1)
+        ]
+        BatchChunk.objects.bulk_create(chunks)
+        if not chunks:
+            run.status = EligibilityBatchRun.Status.DONE
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "finished_at", "updated_at"])
+        if enqueue and chunks:
+            chunk_ids = list(run.chunks.order_by("number").values_list("pk", flat=True))
+            transaction.on_commit(lambda: do_enqueue_chunks(chunk_ids))
+    log.info(
+        "eligibility batch #%s: %s encounters in %s days, %s to verify in %s chunks",
+        run.pk,
+        selection.scheduled,
+        days,
+        len(selection.pairs),
+        len(chunks),
+    )
+    return run
+
+
+def do_enqueue_chunks(chunk_ids: Iterable[int]) -> None:
+    from finclear.eligibility.tasks import verify_chunk
+
+    for chunk_id in chunk_ids:
+        verify_chunk.enqueue(chunk_id)
+
+
+def do_claim_chunk(chunk_id: int, worker: str) -> bool:
+    """Take a chunk that is pending, or whose worker's lease ran out; False if taken or done."""
+    now = timezone.now()
+    claimable = Q(status=BatchChunk.Status.PENDING) | Q(
+        status=BatchChunk.Status.RUNNING, lease_until__lt=now
+    )
+    return bool(
+        BatchChunk.objects.filter(claimable, pk=chunk_id).update(
+            status=BatchChunk.Status.RUNNING,
+            lease_until=now + LEASE,
+            attempts=F("attempts") + 1,
+            worker=worker[:100],
+        )
+    )
+
+
+def next_chunk_id(run_id: int) -> int | None:
+    """A chunk of the run a worker could claim now, if any."""
+    now = timezone.now()
+    claimable = Q(status=BatchChunk.Status.PENDING) | Q(
+        status=BatchChunk.Status.RUNNING, lease_until__lt=now
+    )
+    chunk_id: int | None = (
+        BatchChunk.objects.filter(claimable, run_id=run_id)
+        .order_by("number")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return chunk_id
+
+
+def load_pairs(pairs: list[tuple[int, int]]) -> tuple[dict[int, Encounter], dict[int, Coverage]]:
+    encounters = Encounter.objects.select_related("patient", "facility").prefetch_related(
+        Prefetch("service_lines", queryset=ServiceLine.objects.order_by("line_number"))
+    )
+    coverages = Coverage.objects.select_related("payer", "plan").prefetch_related(
+        Prefetch("payer__identifiers", queryset=PayerIdentifier.objects.order_by("pk"))
+    )
+    return (
+        encounters.in_bulk({e for e, _ in pairs}),
+        coverages.in_bulk({c for _, c in pairs}),
+    )
+
+
+def classify(check: EligibilityCheck) -> str:
+    """The run counter a check adds to."""
+    if check.coverage_status == CoverageState.INACTIVE:
+        return "inactive"
+    if check.status == CheckStatus.VERIFIED:
+        return "verified"
+    if check.status == CheckStatus.NEEDS_REVIEW:
+        return "needs_review"
+    if check.status == CheckStatus.REJECTED:
+        return "rejected"
+    return "errors"
+
+
+def do_run_chunk(chunk_id: int, *, worker: str = "", gateway: PayerGateway | None = None) -> int:
+    """Verify one chunk; returns how many checks it recorded (0 when another worker has it)."""
+    if not do_claim_chunk(chunk_id, worker):
+        return 0
+    chunk = BatchChunk.objects.select_related("run").get(pk=chunk_id)
+    run = chunk.run
+    pairs = [(int(e), int(c)) for e, c in chunk.pairs]
+    try:
+        exchanged = do_exchange_pairs(run, pairs, gateway)
+        recorded = do_record_chunk(chunk, exchanged)
+    except Exception as exc:
+        BatchChunk.objects.filter(pk=chunk_id).update(
+            status=BatchChunk.Status.PENDING, lease_until=None, last_error=str(exc)[:2000]
+        )
+        log.exception("eligibility batch #%s chunk %s failed", run.pk, chunk.number)
+        raise
+    return recorded
+
+
+def do_exchange_pairs(
+    run: EligibilityBatchRun, pairs: list[tuple[int, int]], gateway: PayerGateway | None
+) -> list[tuple[Exchanged, str]]:
+    """Send the 270s of the pairs not verified yet today (by idempotency key)."""
+    encounters, coverages = load_pairs(pairs)
+    today = timezone.localdate()
+    keys = {}
+    for enc_id, cov_id in pairs:
+        coverage = coverages.get(cov_id)
+        if coverage is None or enc_id not in encounters:
+            continue  # deleted since the run started: nothing to verify
+        keys[(enc_id, cov_id)] = build_idempotency_key(
+            enc_id, cov_id, today, build_fingerprint(coverage)
+        )
+    done_keys = set(
+        EligibilityCheck.objects.filter(idempotency_key__in=keys.values())
+        .exclude(status=CheckStatus.ERROR)
+        .values_list("idempotency_key", flat=True)
+    )
+    out = []
+    for (enc_id, cov_id), key in keys.items():
+        if key in done_keys:
+            continue
+        trace = f"B{run.pk}-{enc_id}-{cov_id}-{today:%y%m%d}-{timezone.now():%H%M%S%f}"[:50]
+        out.append((do_exchange(encounters[enc_id], coverages[cov_id], trace, gateway), key))
+    return out
+
+
+@transaction.atomic
+def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -> int:
+    """Write a chunk's checks, audit events, tasks, case statuses and the run's counts."""
+    run = chunk.run
+    # A retried error check gives up its key: the new check takes it, the old one stays.
+    EligibilityCheck.objects.filter(
+        idempotency_key__in=[key for _, key in exchanged], status=CheckStatus.ERROR
+    ).update(idempotency_key=None)
+    checks = [
+        build_check(done, channel=CheckChannel.BATCH, batch_run=run, idempotency_key=key)
+        for done, key in exchanged
+    ]
+    EligibilityCheck.objects.bulk_create(checks)
+    AuditEvent.objects.bulk_create(
+        build_event(AuditAction.CREATE, obj=check, patient_id=check.encounter.patient_id)
+        for check in checks
+    )
+    encounter_ids = [check.encounter_id for check in checks]
+    do_ensure_cases(encounter_ids)
+    cases = {
+        case.encounter_id: case
+        for case in ClearanceCase.objects.filter(encounter_id__in=encounter_ids)
+    }
+    do_apply_tasks([(check, cases[check.encounter_id]) for check in checks])
+    do_recompute_cases(case.pk for case in cases.values())
+    counts = Counter(classify(check) for check in checks)
+    processed = len(chunk.pairs)
+    EligibilityBatchRun.objects.filter(pk=run.pk).update(
+        processed=F("processed") + processed,
+        verified=F("verified") + counts["verified"],
+        needs_review=F("needs_review") + counts["needs_review"],
+        inactive=F("inactive") + counts["inactive"],
+        rejected=F("rejected") + counts["rejected"],
+        errors=F("errors") + counts["errors"],
+        updated_at=timezone.now(),
+    )
+    now = timezone.now()
+    BatchChunk.objects.filter(pk=chunk.pk).update(
+        status=BatchChunk.Status.DONE, finished_at=now, lease_until=None, last_error=""
+    )
+    if not BatchChunk.objects.filter(run_id=run.pk).exclude(status=BatchChunk.Status.DONE).exists():
+        EligibilityBatchRun.objects.filter(pk=run.pk).update(
+            status=EligibilityBatchRun.Status.DONE, finished_at=now, updated_at=now
+        )
+    return len(checks)

@@ -1,0 +1,404 @@
+"""Verifying eligibility: send the 270, read the 271, record the check (one transaction).
+
+``do_verify`` is the real-time path (a user pressed "verify now", or the API was called);
+``finclear.eligibility.batch`` verifies many encounters with the same steps, writing a
+chunk's checks at once. The exchange with the payer happens outside any transaction; what it
+produced is then written in one ``transaction.atomic``: the check, the tasks it opens or
+closes, the case's recomputed status. A failure at any point leaves no partial row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from finclear.connect.gateway import GatewayError, PayerGateway
+from finclear.eligibility import endpoints
+from finclear.eligibility.inquiry import (
+    PAYLOAD_TYPE_270,
+    build_fingerprint,
+    build_inquiry,
+    build_realtime_trace,
+    visit_date,
+)
+from finclear.eligibility.models import (
+    CheckChannel,
+    CheckStatus,
+    CoverageState,
+    EligibilityBatchRun,
+    EligibilityCheck,
+    ManualMethod,
+)
+from finclear.organizations.validation import do_save_checked
+from finclear.patients.models import Coverage
+from finclear.rules.benefits import (
+    EligibilityResult,
+    ResponseError,
+    Verdict,
+    normalize_271,
+    parse_271,
+)
+from finclear.scheduling.models import Encounter
+from finclear.workqueue.models import ClearanceCase, Task, TaskKind, TaskStatus
+from finclear.workqueue.services import do_ensure_case, do_recompute_cases
+
+log = logging.getLogger("finclear.eligibility")
+
+SUCCESS = "Success"
+STATUS_BY_VERDICT = {
+    Verdict.VERIFIED: CheckStatus.VERIFIED,
+    Verdict.NEEDS_REVIEW: CheckStatus.NEEDS_REVIEW,
+    Verdict.REJECTED: CheckStatus.REJECTED,
+    Verdict.ERROR: CheckStatus.ERROR,
+}
+SYSTEM_TASK_KINDS = (TaskKind.COVERAGE_INACTIVE, TaskKind.ELIGIBILITY)
+
+
+class NothingToVerify(Exception):
+    """The encounter has no coverage a payer could be asked about (none, or self-pay)."""
+
+
+@dataclass
+class Exchanged:
+    """What one 270/271 exchange produced, ready to be written."""
+
+    encounter: Encounter
+    coverage: Coverage
+    trace: str
+    fingerprint: str
+    date_of_service: dt.date
+    service_types: tuple[str, ...]
+    payer_key: str
+    requested_at: dt.datetime
+    responded_at: dt.datetime | None
+    raw_270: str = ""
+    raw_271: str = ""
+    payload_id: str = ""
+    attempts: int = 0
+    elapsed_ms: float | None = None
+    error: str = ""
+    result: EligibilityResult | None = None
+
+    @property
+    def status(self) -> str:
+        if self.result is None:
+            return CheckStatus.ERROR
+        return STATUS_BY_VERDICT[self.result.verdict]
+
+
+def primary_coverage(encounter: Encounter) -> Coverage:
+    """The coverage to verify: the first active one in force on the visit date, by order."""
+    day = visit_date(encounter)
+    coverages = (
+        Coverage.objects.filter(patient_id=encounter.patient_id, is_active=True)
+        .select_related("payer", "plan")
+        .order_by("order", "pk")
+    )
+    for coverage in coverages:
+        if coverage.is_in_force_on(day):
+            if coverage.payer.is_self_pay:
+                raise NothingToVerify(
+                    f"encounter #{encounter.pk}: self-pay on file for {day.isoformat()}; "
+                    "there is no payer to ask"
+                )
+            return coverage
+    raise NothingToVerify(
+        f"encounter #{encounter.pk}: no active coverage in force on {day.isoformat()}"
+    )
+
+
+def do_exchange(
+    encounter: Encounter,
+    coverage: Coverage,
+    trace: str,
+    gateway: PayerGateway | None = None,
+) -> Exchanged:
+    """Build the 270, send it, read the 271: no database write (the caller records it).
+
+    Every failure becomes an ``error`` outcome that says what failed: no endpoint configured,
+    the gateway gave up (with its CORE error code and attempts), the payer answered with a
+    CORE error, or the 271 is malformed (where, and what).
+    """
+    now = timezone.now()
+    out = Exchanged(
+        encounter=encounter,
+        coverage=coverage,
+        trace=trace,
+        fingerprint=build_fingerprint(coverage),
+        date_of_service=visit_date(encounter),
+        service_types=(),
+        payer_key="",
+        requested_at=now,
+        responded_at=None,
+    )
+    try:
+        endpoint = endpoints.endpoint_for(coverage.payer)
+    except endpoints.NoEndpoint as exc:
+        out.error = str(exc)
+        return out
+    out.payer_key = endpoint.payer_key
+    built = build_inquiry(
+        encounter, coverage, trace, endpoint, endpoints.payer_id_for(coverage.payer, endpoint), now
+    )
+    out.raw_270 = built.text
+    out.service_types = built.service_types
+    try:
+        reply = (gateway or endpoints.gateway()).exchange_realtime(
+            endpoint, PAYLOAD_TYPE_270, built.text
+        )
+    except GatewayError as exc:
+        out.responded_at = timezone.now()
+        out.attempts = exc.attempts
+        out.error = f"{exc} [CORE error code {exc.core_error_code}]"
+        return out
+    out.responded_at = timezone.now()
+    out.raw_271 = reply.payload
+    out.payload_id = reply.payload_id
+    out.attempts = reply.attempts
+    out.elapsed_ms = reply.elapsed_ms
+    if reply.core_error_code != SUCCESS:
+        out.error = (
+            f"payer {endpoint.payer_key}: CORE error {reply.core_error_code}"
+            f"{': ' + reply.core_error_message if reply.core_error_message else ''}"
+        )
+        return out
+    try:
+        view = parse_271(reply.payload, source=f"271 from {endpoint.payer_key}")
+        out.result = normalize_271(view, trace, built.date_of_service, dependent=built.dependent)
+    except ResponseError as exc:
+        out.error = str(exc)
+    return out
+
+
+def benefit_rows_json(result: EligibilityResult) -> list[dict[str, Any]]:
+    """The normalized rows as JSON: Decimals as strings, never floats."""
+    rows = []
+    for row in result.rows:
+        item = asdict(row)
+        for key, value in item.items():
+            if isinstance(value, Decimal):
+                item[key] = str(value)
+            elif isinstance(value, tuple):
+                item[key] = list(value)
+        item["kind"] = str(row.kind)
+        rows.append(item)
+    return rows
+
+
+def build_check(
+    done: Exchanged,
+    *,
+    channel: str,
+    user: Any = None,
+    batch_run: EligibilityBatchRun | None = None,
+    idempotency_key: str | None = None,
+) -> EligibilityCheck:
+    """The check row of an exchange (unsaved)."""
+    result = done.result
+    check = EligibilityCheck(
+        encounter=done.encounter,
+        coverage=done.coverage,
+        batch_run=batch_run,
+        channel=channel,
+        user=user,
+        trace_number=done.trace,
+        idempotency_key=idempotency_key,
+        coverage_fingerprint=done.fingerprint,
+        date_of_service=done.date_of_service,
+        service_types=list(done.service_types),
+        payer_key=done.payer_key,
+        requested_at=done.requested_at,
+        responded_at=done.responded_at,
+        status=done.status,
+        raw_270=done.raw_270,
+        raw_271=done.raw_271,
+        payload_id=done.payload_id,
+        attempts=done.attempts,
+        elapsed_ms=done.elapsed_ms,
+        error=done.error,
+    )
+    if result is not None:
+        check.coverage_status = str(result.coverage)
+        check.reasons = list(result.reasons)
+        check.rejections = [
+            {
+                "loop": r.loop,
+                "code": r.code,
+                "reason": r.reason,
+                "follow_up": r.follow_up,
+                "follow_up_meaning": r.follow_up_meaning,
+                "message": r.message,
+            }
+            for r in result.rejections
+        ]
+        check.benefits = benefit_rows_json(result)
+        check.plan_name = result.plan_name[:200]
+        check.group_number = result.group_number[:50]
+        check.member_id = result.member_id[:80]
+        check.plan_begin = result.plan_begin
+        check.plan_end = result.plan_end
+        check.eligibility_begin = result.eligibility_begin
+        check.eligibility_end = result.eligibility_end
+    return check
+
+
+def build_task(check: EligibilityCheck, case: ClearanceCase) -> Task | None:
+    """The task a check opens: inactive coverage, or a rejection a specialist must fix."""
+    payer = check.coverage.payer.name
+    if check.coverage_status == CoverageState.INACTIVE:
+        return Task(
+            case=case,
+            kind=TaskKind.COVERAGE_INACTIVE,
+            title=f"Coverage inactive with {payer}"[:200],
+            detail="; ".join(check.reasons)
+            or "The payer reports the coverage inactive for the date of service.",
+        )
+    if check.status == CheckStatus.REJECTED:
+        advice = "; ".join(r["message"] for r in check.rejections)
+        return Task(
+            case=case,
+            kind=TaskKind.ELIGIBILITY,
+            title=f"Eligibility rejected by {payer}"[:200],
+            detail=advice,
+        )
+    return None
+
+
+def do_apply_tasks(checks: list[tuple[EligibilityCheck, ClearanceCase]]) -> int:
+    """Open the tasks the checks call for (one open per kind and case); close resolved ones.
+
+    A clearing check closes the open tasks the system opened about eligibility on its case.
+    Returns how many tasks were opened.
+    """
+    case_ids = [case.pk for _, case in checks]
+    open_kinds = set(
+        Task.objects.filter(
+            case_id__in=case_ids, status=TaskStatus.OPEN, kind__in=SYSTEM_TASK_KINDS
+        ).values_list("case_id", "kind")
+    )
+    new_tasks = []
+    cleared = []
+    for check, case in checks:
+        if check.is_clearing:
+            cleared.append(case.pk)
+            continue
+        task = build_task(check, case)
+        if task is not None and (case.pk, task.kind) not in open_kinds:
+            open_kinds.add((case.pk, task.kind))
+            new_tasks.append(task)
+    for task in new_tasks:
+        do_save_checked(task)
+    if cleared:
+        for task in Task.objects.filter(
+            case_id__in=cleared,
+            status=TaskStatus.OPEN,
+            kind__in=SYSTEM_TASK_KINDS,
+            created_by__isnull=True,
+        ):
+            task.status = TaskStatus.DONE
+            task.closed_at = timezone.now()
+            do_save_checked(task, update_fields=["status", "closed_at", "updated_at"])
+    return len(new_tasks)
+
+
+def do_record_check(
+    done: Exchanged,
+    *,
+    channel: str,
+    user: Any = None,
+    batch_run: EligibilityBatchRun | None = None,
+    idempotency_key: str | None = None,
+) -> EligibilityCheck:
+    """Write one exchange's check, its tasks and the case's new status, all or nothing."""
+    with transaction.atomic():
+        check = build_check(
+            done,
+            channel=channel,
+            user=user,
+            batch_run=batch_run,
+            idempotency_key=idempotency_key,
+        )
+        do_save_checked(check)
+        case = do_ensure_case(done.encounter)
+        do_apply_tasks([(check, case)])
+        do_recompute_cases([case.pk])
+    log.info(
+        "eligibility check #%s encounter #%s payer %s: %s (%s attempts)",
+        check.pk,
+        done.encounter.pk,
+        done.payer_key or "-",
+        check.status,
+        done.attempts,
+    )
+    return check
+
+
+def do_verify(
+    encounter: Encounter,
+    coverage: Coverage | None = None,
+    *,
+    user: Any = None,
+    gateway: PayerGateway | None = None,
+) -> EligibilityCheck:
+    """Verify one encounter's coverage now (real time); returns the check as recorded."""
+    if coverage is None:
+        coverage = primary_coverage(encounter)
+    elif coverage.patient_id != encounter.patient_id:
+        raise ValidationError({"coverage": "coverage: not a coverage of the encounter's patient"})
+    elif coverage.payer.is_self_pay:
+        raise NothingToVerify(f"coverage #{coverage.pk} is self-pay: there is no payer to ask")
+    done = do_exchange(encounter, coverage, build_realtime_trace(encounter, coverage), gateway)
+    return do_record_check(done, channel=CheckChannel.REALTIME, user=user)
+
+
+@transaction.atomic
+def do_verify_manually(
+    encounter: Encounter,
+    coverage: Coverage,
+    *,
+    user: Any,
+    method: str,
+    reference: str = "",
+    note: str = "",
+) -> EligibilityCheck:
+    """Record that a specialist verified the coverage themselves: who, when, how.
+
+    A manual verification clears eligibility like a verified 271 while it is fresh.
+    """
+    if coverage.patient_id != encounter.patient_id:
+        raise ValidationError({"coverage": "coverage: not a coverage of the encounter's patient"})
+    if method not in ManualMethod.values:
+        raise ValidationError(
+            {"manual_method": f"manual_method: {method!r} is not one of {ManualMethod.values}"}
+        )
+    if method == ManualMethod.OTHER and not note.strip():
+        raise ValidationError({"manual_note": "manual_note: say how it was verified"})
+    now = timezone.now()
+    check = EligibilityCheck(
+        encounter=encounter,
+        coverage=coverage,
+        channel=CheckChannel.MANUAL,
+        user=user,
+        trace_number=f"M-{build_realtime_trace(encounter, coverage)}"[:50],
+        coverage_fingerprint=build_fingerprint(coverage),
+        date_of_service=visit_date(encounter),
+        requested_at=now,
+        responded_at=now,
+        status=CheckStatus.MANUALLY_VERIFIED,
+        coverage_status=CoverageState.ACTIVE,
+        manual_method=method,
+        manual_reference=reference.strip()[:100],
+        manual_note=note.strip(),
+    )
+    do_save_checked(check)
+    case = do_ensure_case(encounter)
+    do_apply_tasks([(check, case)])
+    do_recompute_cases([case.pk])
+    return check

@@ -1,0 +1,31 @@
+"""Background tasks (django.tasks): thin shims onto the batch service.
+
+``verify_chunk`` is enqueued once per chunk of a batch run; any number of workers run them
+concurrently (``finclear manage db_worker``, or the RQ backend). ``verify_upcoming`` starts a
+batch run itself: schedule it daily (cron: ``finclear eligibility batch --enqueue-only``, or
+enqueue this task) to keep the coming days verified.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from django_tasks import task
+
+from finclear.audit.context import audit_context
+from finclear.eligibility.batch import do_run_chunk, do_start_batch
+
+
+@task()
+def verify_chunk(chunk_id: int) -> int:
+    worker = f"task:{os.getpid()}:{threading.get_ident()}"
+    with audit_context(channel="task"):
+        return do_run_chunk(chunk_id, worker=worker)
+
+
+@task()
+def verify_upcoming(days: int = 7) -> int:
+    """Start a batch run over the next ``days`` days; returns the run's id."""
+    with audit_context(channel="task"):
+        return do_start_batch(days, triggered_by="task").pk
