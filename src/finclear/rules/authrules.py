@@ -348,7 +348,9 @@ _TRUE = {"true", "yes", "y", "1", "required"}
 _FALSE = {"false", "no", "n", "0", "exempt"}
 
 
-class _RowError(Exception):
+class RuleRowError(Exception):
+    """A rule row that cannot be built: the field and the problem."""
+
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(problem)
         self.field = field
@@ -430,7 +432,7 @@ def _build_all(
     for line, row in rows:
         try:
             rule = build_rule(row)
-        except _RowError as exc:
+        except RuleRowError as exc:
             problems.append(RuleProblem(source, line, exc.field, exc.problem))
             continue
         if rule.rule_id in seen:
@@ -452,15 +454,15 @@ def build_rule(row: dict[str, Any]) -> AuthRule:
     """One rule from a row of field values (strings, or YAML's own types)."""
     unknown = sorted(str(k) for k in row if k not in FIELDS)
     if unknown:
-        raise _RowError(unknown[0], f"unknown field (known: {', '.join(FIELDS)})")
+        raise RuleRowError(unknown[0], f"unknown field (known: {', '.join(FIELDS)})")
     for name in REQUIRED_FIELDS:
         if _blank(row.get(name)):
-            raise _RowError(name, "required, missing")
+            raise RuleRowError(name, "required, missing")
     codes, ranges = _codes(row.get("codes"))
     effective = _date(row, "effective")
     expires = _date(row, "expires") if not _blank(row.get("expires")) else None
     if expires is not None and expires < effective:
-        raise _RowError(
+        raise RuleRowError(
             "expires", f"{expires.isoformat()} is before effective {effective.isoformat()}"
         )
     return AuthRule(
@@ -503,13 +505,13 @@ def _codes(value: Any) -> tuple[frozenset[str], tuple[CodeRange, ...]]:
         first, last = first.strip(), last.strip()
         for code in (first, last) if sep else (first,):
             if not _CODE.fullmatch(code):
-                raise _RowError("codes", f"{code!r} is not a 5-character CPT/HCPCS code")
+                raise RuleRowError("codes", f"{code!r} is not a 5-character CPT/HCPCS code")
         if not sep:
             singles.add(first)
         elif first > last:
-            raise _RowError("codes", f"range {item} runs backwards")
+            raise RuleRowError("codes", f"range {item} runs backwards")
         elif first[0].isdigit() != last[0].isdigit() or first[-1].isdigit() != last[-1].isdigit():
-            raise _RowError("codes", f"range {item} mixes kinds of codes")
+            raise RuleRowError("codes", f"range {item} mixes kinds of codes")
         else:
             ranges.append(CodeRange(first, last))
     return frozenset(singles), tuple(ranges)
@@ -523,7 +525,7 @@ def _checked_items(
     ]
     for item in items:
         if not pattern.fullmatch(item):
-            raise _RowError(name, f"{item!r} is not {what}")
+            raise RuleRowError(name, f"{item!r} is not {what}")
     return frozenset(items)
 
 
@@ -531,7 +533,7 @@ def _encounter_types(row: dict[str, Any]) -> frozenset[str]:
     types = frozenset(item.lower() for item in _items(row.get("encounter_types")))
     unknown = sorted(types - ENCOUNTER_TYPES)
     if unknown:
-        raise _RowError(
+        raise RuleRowError(
             "encounter_types", f"{unknown[0]!r} is not one of {', '.join(sorted(ENCOUNTER_TYPES))}"
         )
     return types
@@ -542,15 +544,15 @@ def _units(row: dict[str, Any]) -> Decimal | None:
     if _blank(value):
         return None
     if isinstance(value, float):
-        raise _RowError(
+        raise RuleRowError(
             "min_units", f"{value!r}: write units as a whole number or a quoted decimal"
         )
     try:
         units = Decimal(str(value).strip())
     except InvalidOperation:
-        raise _RowError("min_units", f"{value!r} is not a number") from None
+        raise RuleRowError("min_units", f"{value!r} is not a number") from None
     if not units.is_finite() or units <= 0:
-        raise _RowError("min_units", f"{value!r} must be a positive number")
+        raise RuleRowError("min_units", f"{value!r} must be a positive number")
     return units
 
 
@@ -565,7 +567,7 @@ def _requires(row: dict[str, Any]) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise _RowError("requires", f"{value!r} is not true or false")
+    raise RuleRowError("requires", f"{value!r} is not true or false")
 
 
 def _date(row: dict[str, Any], name: str) -> date:
@@ -575,7 +577,7 @@ def _date(row: dict[str, Any], name: str) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise _RowError(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise RuleRowError(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 # -- does an authorization cover a service line? -------------------------------------------------
