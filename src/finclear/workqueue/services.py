@@ -97,12 +97,16 @@ def do_recompute_cases(case_ids: Iterable[int]) -> int:
 
 @transaction.atomic
 def _recompute_batch(ids: list[int]) -> int:
-    cases = list(
-        ClearanceCase.objects.select_for_update(of=("self",))
+    # Open cases are picked here rather than in SQL: given the status, SQLite's planner walks
+    # every encounter in that status instead of the batch's primary keys.
+    cases = [
+        case
+        for case in ClearanceCase.objects.select_for_update(of=("self",))
         .select_related("encounter__facility")
-        .filter(pk__in=ids, encounter__status__in=OPEN_ENCOUNTER_STATUSES)
+        .filter(pk__in=ids)
         .order_by("pk")
-    )
+        if case.encounter.status in OPEN_ENCOUNTER_STATUSES
+    ]
     if not cases:
         return 0
     facts = build_facts(cases)
