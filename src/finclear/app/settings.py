@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "finclear.intake",
     "finclear.demo",
     "finclear.web",
+    "finclear.authorizations",
     "finclear.eligibility",
 ]
 
