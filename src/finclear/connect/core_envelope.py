@@ -239,7 +239,8 @@ def format_timestamp(value: datetime) -> str:
     """xsd:dateTime in UTC with a Z, to the second (``2026-03-02T09:15:00Z``)."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("a CORE TimeStamp must be timezone-aware")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    return utc.isoformat() + "Z"
 
 
 def parse_timestamp(text: str) -> datetime:
