@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from finclear.audit.models import AuditEvent
 from finclear.patients.services import do_add_coverage, do_deactivate_coverage
@@ -145,3 +147,16 @@ def test_task_rules(clinic: Clinic, user) -> None:
     task = services.do_create_task(case, kind="other", title="x", created_by=user)
     with pytest.raises(ValidationError, match="closes as done or cancelled, not open"):
         services.do_close_task(task, "open")
+
+
+def test_bulk_paths_use_a_fixed_number_of_queries_per_batch(clinic: Clinic) -> None:
+    counts = []
+    for size in (3, 30):
+        ids = bulk_encounters(clinic, size)
+        with CaptureQueriesContext(connection) as ensure:
+            assert services.do_ensure_cases(ids) == size
+        cases = ClearanceCase.objects.filter(encounter_id__in=ids).values_list("pk", flat=True)
+        with CaptureQueriesContext(connection) as recompute:
+            assert services.do_recompute_cases(cases) == size
+        counts.append((len(ensure), len(recompute)))
+    assert counts[0] == counts[1]
