@@ -21,7 +21,8 @@ from finclear.authorizations.models import (
     Requirement,
     ServiceDecision,
 )
-from finclear.payersim.authorization import AuthorizationDesk, AuthScenario
+from finclear.connect import pas
+from finclear.payersim.authorization import AuthorizationDesk, AuthScenario, answer_pas
 from finclear.scheduling.services import ServiceLineInput
 from finclear.workqueue.checks import CHECKS, build_facts
 from finclear.workqueue.models import CaseStatus, ClearanceCase, Task, TaskStatus
@@ -376,3 +377,28 @@ def test_rule_edits_in_the_admin_model_are_validated(clinic: Clinic) -> None:
     rule.codes = "70553-70551"
     with pytest.raises(ValidationError, match="codes: range 70553-70551 runs backwards"):
         rule.full_clean()
+
+
+def test_a_pas_request_is_approved_through_the_same_tracking(clinic: Clinic) -> None:
+    encounter = mri_encounter(clinic)
+    services.do_evaluate_encounter(encounter)
+    auth = services.do_open_authorizations(encounter)
+    desk = AuthorizationDesk(overrides={clinic.coverage.member_id: AuthScenario.PARTIAL})
+    sent: list[str] = []
+
+    def send(payload_type: str, payload: str) -> str:
+        assert payload_type == pas.PAYLOAD_TYPE_PAS_REQUEST
+        sent.append(payload)
+        return answer_pas(desk, payload)
+
+    auth = services.do_request(auth, send, channel=Channel.FHIR_PAS)
+    claim = pas.parse_claim_bundle(sent[0])
+    assert [(i.code, i.quantity, i.unit_price) for i in claim.items] == [
+        ("70553", Decimal(1), Decimal("1800.00"))
+    ]
+    assert claim.diagnoses == ("M5416",)
+    assert auth.channel == Channel.FHIR_PAS
+    assert auth.status == AuthorizationStatus.PARTIALLY_APPROVED
+    assert auth.services.get().approved_units == Decimal(1)
+    assert auth.end_date == dt.date(2027, 3, 3)
+    assert case_finding(encounter) is None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from finclear.authorizations.models import Authorization, AuthorizationStatus, ServiceDecision
+from finclear.connect import pas
 from finclear.organizations.models import Facility
 from finclear.patients.models import Coverage
 from finclear.scheduling.models import Encounter, EncounterType
@@ -267,3 +268,77 @@ def _overall(outcomes: tuple[ServiceOutcome, ...]) -> str:
     if actions == {"A3"}:
         return "A3"
     return "A4"
+
+
+# -- FHIR Da Vinci PAS ---------------------------------------------------------------------------
+
+
+def build_pas_request(
+    authorization: Authorization, reference: str, created: dt.datetime
+) -> pas.PasRequest:
+    """The PAS Claim (use = preauthorization) of ``authorization``."""
+    encounter = authorization.encounter
+    if encounter is None:
+        raise ValueError("encounter: an authorization is requested for an encounter")
+    patient = authorization.coverage.patient
+    facility = encounter.facility
+    items = tuple(
+        pas.PasItem(
+            number,
+            service.cpt_hcpcs,
+            service.requested_units,
+            (service.service_line.charge / service.requested_units).quantize(Decimal("0.01"))
+            if service.service_line is not None and service.requested_units
+            else None,
+        )
+        for number, service in enumerate(authorization.services.select_related("service_line"), 1)
+    )
+    return pas.PasRequest(
+        identifier=reference,
+        created=created,
+        patient_family=patient.last_name,
+        patient_given=patient.first_name,
+        birth_date=patient.date_of_birth,
+        member_id=authorization.coverage.member_id,
+        payer_id=authorization.payer.primary_payer_id,
+        payer_name=authorization.payer.name,
+        provider_npi=facility.npi,
+        provider_name=facility.name,
+        service_date=encounter.scheduled_at.astimezone(facility.zone).date(),
+        place_of_service=encounter.place_of_service,
+        diagnoses=tuple(d.icd10_code for d in encounter.diagnoses.order_by("sequence")),
+        items=items,
+        expedited=authorization.expedited,
+    )
+
+
+def decision_from_pas(response: pas.PasDecision, codes: list[str]) -> Decision278:
+    """A PAS ClaimResponse in the same terms as a 278 response (items matched by sequence)."""
+    outcomes = []
+    for item in response.items:
+        if not 1 <= item.sequence <= len(codes):
+            raise ValueError(f"ClaimResponse.item: itemSequence {item.sequence} was not asked for")
+        outcomes.append(
+            ServiceOutcome(
+                codes[item.sequence - 1],
+                ACTION_SERVICE.get(item.action, ServiceDecision.PENDED),
+                item.action,
+                item.quantity,
+            )
+        )
+    start = response.start or next((i.start for i in response.items if i.start), None)
+    end = response.end or next((i.end for i in response.items if i.end), None)
+    number = response.certification_number or next(
+        (i.number for i in response.items if i.number), ""
+    )
+    return Decision278(
+        status=ACTION_STATUS.get(response.action, AuthorizationStatus.PENDED),
+        action=response.action,
+        certification_number=number,
+        start=start,
+        end=end,
+        reason_code="",
+        reason_text=response.disposition,
+        services=tuple(outcomes),
+        rejected=response.outcome == "error",
+    )

@@ -27,7 +27,9 @@ from django.utils import timezone
 from finclear.authorizations.exchange import (
     PAYLOAD_TYPE_REQUEST,
     Decision278,
+    build_pas_request,
     build_request,
+    decision_from_pas,
     read_decision,
 )
 from finclear.authorizations.models import (
@@ -45,6 +47,7 @@ from finclear.authorizations.models import (
     Requirement,
     ServiceDecision,
 )
+from finclear.connect import pas
 from finclear.organizations.validation import do_save_checked
 from finclear.patients.models import Coverage
 from finclear.payers.models import Payer, Plan
@@ -384,24 +387,31 @@ def do_request(
     user: Any = None,
     expedited: bool | None = None,
     envelope: Envelope | None = None,
+    channel: str = Channel.X12_278,
 ) -> Authorization:
-    """Send the 278 request and apply the response.
+    """Send the request (an X12 278, or a FHIR PAS Claim bundle) and apply the response.
 
     The request is recorded (status requested, the CMS-0057-F due time) before it is sent, in
     its own transaction; the response is applied in another. A failed exchange leaves the
     authorization "requested" with the error in ``reason_text``, so nothing is lost.
     """
     now = timezone.now()
-    text = _mark_requested(
-        authorization, user=user, expedited=expedited, now=now, envelope=envelope
+    if channel not in (Channel.X12_278, Channel.FHIR_PAS):
+        raise ValidationError({"channel": f"channel: {channel!r} is not x12_278 or fhir_pas"})
+    name = "278" if channel == Channel.X12_278 else "PAS"
+    text, codes = _mark_requested(
+        authorization, user=user, expedited=expedited, now=now, envelope=envelope, channel=channel
     )
     try:
-        response = send(PAYLOAD_TYPE_REQUEST, text)
-        decision = read_decision(response)
-    except (X12Error, OSError, RuntimeError) as exc:
-        return _note_failure(authorization, f"278 exchange failed: {exc}")
+        if channel == Channel.X12_278:
+            decision = read_decision(send(PAYLOAD_TYPE_REQUEST, text))
+        else:
+            response = pas.parse_claim_response_bundle(send(pas.PAYLOAD_TYPE_PAS_REQUEST, text))
+            decision = decision_from_pas(response, codes)
+    except (X12Error, pas.PasError, ValueError, OSError, RuntimeError) as exc:
+        return _note_failure(authorization, f"{name} exchange failed: {exc}")
     except Exception as exc:  # a gateway error of any adapter: kept, never lost
-        return _note_failure(authorization, f"278 exchange failed: {type(exc).__name__}: {exc}")
+        return _note_failure(authorization, f"{name} exchange failed: {type(exc).__name__}: {exc}")
     return do_apply_decision(authorization, decision)
 
 
@@ -413,7 +423,9 @@ def _mark_requested(
     expedited: bool | None,
     now: dt.datetime,
     envelope: Envelope | None,
-) -> str:
+    channel: str,
+) -> tuple[str, list[str]]:
+    """Record the request (status, due time); return what to send and the codes asked for."""
     auth = Authorization.objects.select_for_update().get(pk=authorization.pk)
     if auth.status not in (AuthorizationStatus.REQUIRED, AuthorizationStatus.PENDED):
         raise ValidationError(
@@ -427,11 +439,16 @@ def _mark_requested(
         auth.expedited = expedited
     auth.request_reference = auth.request_reference or uuid.uuid4().hex[:20].upper()
     auth.status = AuthorizationStatus.REQUESTED
-    auth.channel = Channel.X12_278
+    auth.channel = channel
     auth.requested_at = now
     auth.decision_due_at = deadlines.decision_due(now, auth.expedited)
     auth.requested_by = user or auth.requested_by
     do_save_checked(auth)
+    codes = [s.cpt_hcpcs for s in auth.services.all()]
+    if channel == Channel.FHIR_PAS:
+        bundle = pas.build_claim_bundle(build_pas_request(auth, auth.request_reference, now))
+        authorization.refresh_from_db()
+        return bundle, codes
     request = build_request(auth, auth.request_reference, now)
     facility = auth.encounter.facility if auth.encounter else None
     env = envelope or Envelope(
@@ -447,7 +464,7 @@ def _mark_requested(
             {"encounter": f"encounter: the 278 would be invalid: {report.errors[0].describe()}"}
         )
     authorization.refresh_from_db()
-    return text
+    return text, codes
 
 
 @transaction.atomic

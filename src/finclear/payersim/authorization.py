@@ -8,6 +8,9 @@ and services is approved); ``deny`` (A3 with reason 0V, not medically necessary)
 A member's scenario comes from ``overrides`` or, by default, from the last digit of the
 member ID (0-5 approve, 6-7 pend then approve, 8 deny, 9 partial), so a demo gets all four.
 Certifications run 90 days from the date of service. No Django: this runs in the simulator.
+``register_authorization`` adds the real-time 278 and PAS handlers to the simulator's
+registry (PAS travels in the CORE envelope under finclear's PayloadType
+``HL7_FHIR_R4_PAS_Claim_Bundle``: real PAS uses FHIR REST ``Claim/$submit``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,15 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from finclear.connect import pas
+from finclear.connect.core_envelope import (
+    CoreMessage,
+    EnvelopeError,
+    ErrorCode,
+    MessageKind,
+    PayloadType,
+)
+from finclear.payersim.registry import Registry, Reply
 from finclear.x12 import X12Error, read
 from finclear.x12.build.authorization import (
     ReviewEvent,
@@ -233,3 +245,60 @@ def _echo_service(
         quantity=service.quantity,
         delivery=delivery,
     )
+
+
+def answer_pas(desk: AuthorizationDesk, bundle_text: str, now: datetime | None = None) -> str:
+    """A PAS ClaimResponse Bundle answering a PAS Claim Bundle, by the member's scenario."""
+    now = now or datetime.now(UTC)
+    request = pas.parse_claim_bundle(bundle_text)
+    answer = desk.decide(
+        request.member_id, request.service_date, [(i.code, i.quantity) for i in request.items]
+    )
+    by_code = {a.code: a for a in answer.services}
+    items = []
+    for item in request.items:
+        decided = by_code[item.code]
+        approved = decided.action in ("A1", "A2")
+        items.append(
+            pas.PasItemDecision(
+                item.sequence,
+                decided.action,
+                answer.certification_number if approved else "",
+                answer.start if approved else None,
+                answer.end if approved else None,
+                decided.approved_units if approved else None,
+            )
+        )
+    decision = pas.PasDecision(
+        request_identifier=request.identifier,
+        outcome=pas.OUTCOMES.get(answer.action, "complete"),
+        action=answer.action,
+        certification_number=answer.certification_number if answer.start else "",
+        start=answer.start,
+        end=answer.end,
+        disposition=answer.message or (f"denied: {answer.reason}" if answer.reason else ""),
+        items=tuple(items),
+    )
+    return pas.build_claim_response_bundle(request, decision, now)
+
+
+def register_authorization(registry: Registry, desk: AuthorizationDesk | None = None) -> None:
+    """Add the real-time 278 and PAS handlers to the simulator's registry."""
+    desk = desk or AuthorizationDesk()
+
+    def realtime_278(message: CoreMessage) -> Reply:
+        try:
+            answer = desk.answer_278(message.payload)
+        except X12Error as exc:
+            raise EnvelopeError(ErrorCode.PAYLOAD_ILLEGAL, str(exc)) from None
+        return Reply(PayloadType.X12_278_RESPONSE, answer)
+
+    def realtime_pas(message: CoreMessage) -> Reply:
+        try:
+            answer = answer_pas(desk, message.payload)
+        except pas.PasError as exc:
+            raise EnvelopeError(ErrorCode.PAYLOAD_ILLEGAL, str(exc)) from None
+        return Reply(pas.PAYLOAD_TYPE_PAS_RESPONSE, answer)
+
+    registry.add(MessageKind.REAL_TIME, PayloadType.X12_278_REQUEST, realtime_278)
+    registry.add(MessageKind.REAL_TIME, pas.PAYLOAD_TYPE_PAS_REQUEST, realtime_pas)
