@@ -41,6 +41,7 @@ from finclear.connect.core_envelope import (
     parse_mime,
     parse_soap,
 )
+from finclear.payersim.authorization import register_authorization
 from finclear.payersim.batches import BatchJob, BatchStore
 from finclear.payersim.eligibility import EligibilityResponder, SimulatedFailure
 from finclear.payersim.index import ScenarioIndex
@@ -177,6 +178,7 @@ def build_registry(sim: Simulator) -> Registry:
     registry.add(
         MessageKind.BATCH_RESULTS_ACK, PayloadType.X12_999_SUBMISSION, sim.acknowledge_results
     )
+    register_authorization(registry)
     return registry
 
 
