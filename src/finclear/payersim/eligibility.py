@@ -86,6 +86,8 @@ class EligibilityResponder:
         self.counters = counters or Counters()
         self.clock = clock
         self.cache = ResponseCache()
+        # A member's benefit rows depend on the scenario only (and on what was asked).
+        self._benefits: dict[tuple[object, ...], tuple[Benefit, ...]] = {}
         self._numbers = SequentialControlNumbers()
         self._lock = threading.Lock()
 
@@ -245,6 +247,12 @@ class EligibilityResponder:
             return None, reject("71")
         return subscriber, reject("")
 
+    def _other_payer(self, payer_id: str) -> Benefit:
+        """EB01 R: another payer covers the same person (coordination of benefits)."""
+        payer = self.index.payers[payer_id.upper()]
+        party = Party(entity="PR", name=payer.name, entity_type="2", id_qualifier="PI", id=payer_id)
+        return Benefit("R", "", ("30",), related_entities=(party,))
+
     def _member_answer(
         self, member: ScenarioMember, asked: Member, day: date, *, at_subscriber: bool
     ) -> MemberAnswer:
@@ -254,26 +262,15 @@ class EligibilityResponder:
             dates.append(DatePeriod("347", member.termination_date, member.termination_date))
         benefits: tuple[Benefit, ...]
         if member.is_active_on(day):
-            benefits = build_benefits(
-                member, plan, self.index.family(member), asked_service_types(asked)
-            )
-            benefits += tuple(
-                Benefit(
-                    "R",
-                    "",
-                    ("30",),
-                    related_entities=(
-                        Party(
-                            entity="PR",
-                            name=self.index.payers[other.payer_id.upper()].name,
-                            entity_type="2",
-                            id_qualifier="PI",
-                            id=other.payer_id,
-                        ),
-                    ),
-                )
-                for other in self.index.other_coverages(member, day)
-            )
+            others = tuple(o.payer_id for o in self.index.other_coverages(member, day))
+            types = asked_service_types(asked)
+            key = (member.payer_id, member.member_id, member.person_code, types, others)
+            cached = self._benefits.get(key)
+            if cached is None:
+                cached = build_benefits(member, plan, self.index.family(member), types)
+                cached += tuple(self._other_payer(payer_id) for payer_id in others)
+                self._benefits[key] = cached
+            benefits = cached
         else:
             benefits = build_inactive(member, plan)
         refs = [Reference("18", plan.plan_code)]
