@@ -51,7 +51,11 @@ def test_demo_seeds_runs_the_pipeline_summarizes_and_exits(tmp_path: Path) -> No
     scenario = read_scenario(tmp_path / "scenario.json")
     assert scenario.generator.patients == 60 and scenario.generator.seed == 42
 
+    written = (tmp_path / "scenario.json").read_bytes()
+    (tmp_path / "scenario.json").unlink()
     second = run_demo(tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "already seeded with these parameters" in second.stdout
+    assert "Scenario file was missing" in second.stdout
+    assert (tmp_path / "scenario.json").read_bytes() == written
     assert f"demo-specialist / {password}" in second.stdout

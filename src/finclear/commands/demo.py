@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         from finclear.demo.load import SeedRefused
         from finclear.demo.pipeline import do_run_pipeline
         from finclear.demo.records import SeedParams
-        from finclear.demo.seeding import do_seed, find_seed_run
+        from finclear.demo.seeding import do_restore_scenario, do_seed, find_seed_run
         from finclear.demo.summary import build_summary
         from finclear.demo.users import DEMO_LOGIN, build_demo_password, do_ensure_demo_users
 
@@ -99,6 +99,9 @@ def register(app: typer.Typer) -> None:
                     f"The clinic is already seeded with these parameters (seed {seed}, "
                     f"{patients:,} patients, {days} days from {params.start_date}): kept."
                 )
+                restored = do_restore_scenario(run)
+                if restored is not None:
+                    console.print(f"Scenario file was missing: rewrote {restored}")
             else:
                 try:
                     outcome = do_seed(params, reset=True)

@@ -106,3 +106,19 @@ def do_seed(params: SeedParams, *, reset: bool, scenario_path: Path | None = Non
         scenario_seconds=scenario_seconds,
         total_seconds=time.perf_counter() - started,
     )
+
+
+def do_restore_scenario(run: SeedRun) -> Path | None:
+    """Rewrite a kept clinic's scenario file if it has gone missing (same seed, same bytes)."""
+    path = Path(run.scenario_path) if run.scenario_path else default_scenario_path()
+    if path.exists():
+        return None
+    params = SeedParams(
+        patients=run.patients,
+        days=run.days,
+        seed=run.seed,
+        start_date=run.start_date,
+        encounters=run.encounters_requested,
+    )
+    write_scenario(build_scenario(build_clinic(params)), path)
+    return path
