@@ -30,7 +30,7 @@ from finclear.connect.core_envelope import (
     PayloadType,
 )
 from finclear.payersim.registry import Registry, Reply
-from finclear.x12 import X12Error, read
+from finclear.x12 import X12Error, read, validate
 from finclear.x12.build.authorization import (
     ReviewEvent,
     ReviewItem,
@@ -127,7 +127,7 @@ class AuthorizationDesk:
         """A 278 response interchange to a 278 request interchange."""
         now = now or datetime.now(UTC)
         document = read(request_text)
-        errors = [f for f in document.all_findings() if f.is_error]
+        errors = validate(document).errors
         transactions = list(document.transactions())
         if errors or len(transactions) != 1:
             why = errors[0].describe() if errors else f"{len(transactions)} transactions"
