@@ -42,8 +42,9 @@ def format_money(amount: Decimal) -> str:
     """``$1,500`` for whole dollars, ``$40.50`` otherwise; negatives as ``-$12.00``."""
     value = cents(amount)
     sign = "-" if value < 0 else ""
-    value = abs(value)
-    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    text = f"{abs(value):,.2f}"
+    if text.endswith(".00"):
+        text = text[:-3]
     return f"{sign}${text}"
 
 
