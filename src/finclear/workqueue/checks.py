@@ -1,12 +1,16 @@
-"""The clearance checks a case's status is computed from.
+"""The facts a case's clearance status is computed from, loaded once per batch of cases.
 
 ``build_facts`` loads, for many cases at once, what the checks look at (the encounter, its
-visit date, the patient's coverages in force that day). Each check reads one ``CaseFacts``
-and returns a ``Finding`` (what is still needed, and why) or None when its part is cleared.
-``CHECKS`` runs in order of urgency and the first finding sets the status; a case with no
-finding is cleared. Checks for authorization, estimate and counseling join the list, and
-their facts join ``CaseFacts``, as their apps land (``finclear.rules.clearance``, a later
-issue).
+visit date, the patient's coverages in force that day); the apps' loaders
+(``register_facts``) add theirs to ``CaseFacts.extra``. Each app's check reads one
+``CaseFacts`` and returns a ``Finding`` (what is still needed, and why) or None when its part
+is cleared. ``build_clearance_facts`` turns the findings and the facts into the plain
+``finclear.rules.clearance.ClearanceFacts``, and that pure engine computes the status, the
+open items and the priority (``build_case_clearance``).
+
+An app that knows more than a finding says may put the engine's own facts in ``extra``
+under ``ESTIMATE_KEY`` (``EstimateFacts``), ``COUNSELING_KEY`` (``CounselingFacts``) or
+``PATIENT_SHARE_KEY`` (the estimate's total): the engine then uses them as they are.
 """
 
 from __future__ import annotations
@@ -15,11 +19,22 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from finclear.patients.models import Coverage
+from finclear.rules import clearance as engine
+from finclear.rules.money import ZERO
 from finclear.scheduling.models import Encounter
 from finclear.workqueue.models import CaseStatus, ClearanceCase
+
+ESTIMATE_KEY = "clearance.estimate"
+COUNSELING_KEY = "clearance.counseling"
+PATIENT_SHARE_KEY = "clearance.patient_share"
+# The workqueue's own facts, loaded by ``finclear.workqueue.facts``.
+CHARGES_KEY = "workqueue.charges"
+DIFFICULTY_KEY = "workqueue.payer_difficulty"
+COUNSELED_KEY = "workqueue.counseled"
 
 
 @dataclass(frozen=True)
@@ -114,9 +129,82 @@ def replace_check(old: Check, new: Check) -> None:
 
 
 def build_finding(facts: CaseFacts, checks: Sequence[Check] = CHECKS) -> Finding:
-    """The first check's finding, or cleared."""
+    """The first check's finding, or cleared (the status before the engine weighs days)."""
     for check in checks:
         finding = check(facts)
         if finding is not None:
             return finding
     return Finding(CaseStatus.CLEARED, "every check passed")
+
+
+def build_findings(facts: CaseFacts, checks: Sequence[Check] = CHECKS) -> list[Finding]:
+    """Every check's finding, in the order of the checks."""
+    return [finding for check in checks if (finding := check(facts)) is not None]
+
+
+def primary_payer(facts: CaseFacts) -> Any:
+    return facts.coverages[0].payer if facts.coverages else None
+
+
+def is_uninsured(facts: CaseFacts) -> bool:
+    payer = primary_payer(facts)
+    return payer is None or bool(payer.is_self_pay)
+
+
+def build_clearance_facts(
+    facts: CaseFacts, today: dt.date, checks: Sequence[Check] = CHECKS
+) -> engine.ClearanceFacts:
+    """The engine's facts: findings become the parts they name, the rest comes from ``extra``.
+
+    Eligibility is cleared when no check finds it missing; its date is the latest check's
+    (``requested_on`` of what the eligibility app loads). Authorization is open when a check
+    finds it so. Estimate facts come from the estimates app when it loads them; counseling
+    facts default to: uninsured (no coverage, or self-pay) until a counseling task is done.
+    """
+    by_item: dict[engine.Item, Finding] = {}
+    for finding in build_findings(facts, checks):
+        item = engine.STATUS_ITEM.get(engine.Status(finding.status))
+        if item is not None and item not in by_item:
+            by_item[item] = finding
+    eligibility = by_item.get(engine.Item.ELIGIBILITY)
+    latest = facts.extra.get("eligibility")
+    checked_on = getattr(latest, "requested_on", None)
+    authorization = by_item.get(engine.Item.AUTHORIZATION)
+    other = tuple(
+        engine.OpenItem(item, finding.reason)
+        for item, finding in by_item.items()
+        if item in engine.PATIENT_ITEMS
+    )
+    counseling = facts.extra.get(COUNSELING_KEY)
+    if counseling is None:
+        counseled = bool(facts.extra.get(COUNSELED_KEY))
+        counseling = engine.CounselingFacts(
+            uninsured=is_uninsured(facts),
+            assistance=engine.Assistance.NOT_NEEDED
+            if counseled
+            else engine.Assistance.NOT_SCREENED,
+        )
+    return engine.ClearanceFacts(
+        today=today,
+        visit_date=facts.visit_date,
+        eligibility=engine.EligibilityFacts(
+            cleared=eligibility is None,
+            checked_on=checked_on if isinstance(checked_on, dt.date) else None,
+            reason=eligibility.reason if eligibility else "",
+        ),
+        authorization=engine.AuthorizationFacts(
+            1 if authorization else 0, authorization.reason if authorization else ""
+        ),
+        estimate=facts.extra.get(ESTIMATE_KEY),
+        counseling=counseling,
+        charges=facts.extra.get(CHARGES_KEY, ZERO),
+        patient_share=facts.extra.get(PATIENT_SHARE_KEY),
+        payer_difficulty=facts.extra.get(DIFFICULTY_KEY, Decimal(0)),
+        other=other,
+    )
+
+
+def build_case_clearance(
+    facts: CaseFacts, today: dt.date, checks: Sequence[Check] = CHECKS
+) -> engine.Clearance:
+    return engine.build_clearance(build_clearance_facts(facts, today, checks))

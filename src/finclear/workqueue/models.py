@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from finclear.organizations.base import CheckedModel, TimestampedModel
+from finclear.organizations.models import Facility
 from finclear.organizations.validation import FieldErrors
+from finclear.payers.models import Payer
 from finclear.scheduling.models import Encounter
 
 
@@ -36,7 +41,13 @@ class TaskStatus(models.TextChoices):
 
 
 class ClearanceCase(TimestampedModel):
-    """The financial clearance state of one encounter; its status is computed, never typed."""
+    """The financial clearance state of one encounter; its status is computed, never typed.
+
+    ``status`` is what the worklist shows: the computed status (``computed_status``, from
+    ``finclear.rules.clearance``), or a supervisor's override while one stands. Facility,
+    visit time and payer are copied from the encounter when the case is computed, so the
+    worklist filters and sorts on this table's own indexes.
+    """
 
     encounter = models.OneToOneField(
         Encounter, on_delete=models.CASCADE, related_name="clearance_case"
@@ -53,16 +64,121 @@ class ClearanceCase(TimestampedModel):
     priority = models.IntegerField(default=0, help_text="Higher is more urgent")
     status_reason = models.TextField(blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
+    computed_status = models.CharField(
+        max_length=24, choices=CaseStatus.choices, default=CaseStatus.PENDING
+    )
+    open_items = models.JSONField(
+        default=list, blank=True, help_text='[{"item": "eligibility", "reason": "..."}, ...]'
+    )
+    item_flags = models.PositiveSmallIntegerField(
+        default=0, help_text="The open items as bits (finclear.rules.clearance.ItemFlag)"
+    )
+    priority_explained = models.CharField(max_length=200, blank=True)
+    payer_at_risk = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    patient_at_risk = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    is_open = models.BooleanField(default=True, help_text="The encounter is scheduled or arrived")
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    payer = models.ForeignKey(
+        Payer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The primary payer in force on the visit date",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    override_status = models.CharField(max_length=24, choices=CaseStatus.choices, blank=True)
+    override_reason = models.TextField(blank=True)
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    overridden_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_date", "-priority", "pk"]
         indexes = [
             models.Index(fields=["status", "owner", "due_date"], name="case_worklist_idx"),
             models.Index(fields=["due_date", "priority"], name="case_due_idx"),
+            models.Index(
+                fields=["facility", "status", "-priority", "id"],
+                name="case_open_prio_idx",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                fields=["facility", "due_date", "scheduled_at", "id"],
+                name="case_open_date_idx",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                fields=["owner", "status"], name="case_open_owner_idx", condition=Q(is_open=True)
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Case #{self.pk}"
+
+    @property
+    def is_overridden(self) -> bool:
+        return bool(self.override_status)
+
+
+class CaseActivity(models.Model):
+    """What happened to a case and who did it: the workspace's history and the throughput."""
+
+    class Kind(models.TextChoices):
+        CLAIMED = "claimed", "Claimed"
+        RELEASED = "released", "Released"
+        REASSIGNED = "reassigned", "Reassigned"
+        STATUS = "status", "Status changed"
+        OVERRIDDEN = "overridden", "Status overridden"
+        OVERRIDE_LIFTED = "override_lifted", "Override lifted"
+        ACTION = "action", "Action"
+
+    case = models.ForeignKey(ClearanceCase, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24, blank=True)
+    detail = models.CharField(max_length=300, blank=True, help_text="Never patient data")
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case_id", "-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "to_status", "occurred_at"], name="case_activity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case activity #{self.pk}"
+
+
+class SavedView(TimestampedModel):
+    """A user's named set of worklist filters (the query string of the worklist)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["user_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Saved view #{self.pk}"
 
 
 class CaseNote(CheckedModel):

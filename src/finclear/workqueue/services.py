@@ -9,21 +9,35 @@ the missing ones as ``pending``. ``do_recompute_case`` derives the status from t
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.organizations.validation import do_save_checked
+from finclear.rules.clearance import Clearance
 from finclear.scheduling.models import Encounter, EncounterStatus
-from finclear.workqueue.checks import Finding, build_facts, build_finding, visit_date
-from finclear.workqueue.models import CaseNote, ClearanceCase, Task, TaskStatus
+from finclear.workqueue.checks import (
+    CaseFacts,
+    build_case_clearance,
+    build_facts,
+    primary_payer,
+    visit_date,
+)
+from finclear.workqueue.models import (
+    CaseActivity,
+    CaseNote,
+    CaseStatus,
+    ClearanceCase,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 
 OPEN_ENCOUNTER_STATUSES = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED})
 BULK_BATCH = 500
@@ -40,7 +54,12 @@ def do_ensure_case(encounter: Encounter) -> ClearanceCase:
     existing = ClearanceCase.objects.filter(encounter=encounter).first()
     if existing is not None:
         return existing
-    case = ClearanceCase(encounter=encounter, due_date=build_due_date(encounter))
+    case = ClearanceCase(
+        encounter=encounter,
+        due_date=build_due_date(encounter),
+        facility_id=encounter.facility_id,
+        scheduled_at=encounter.scheduled_at,
+    )
     do_save_checked(case)
     return case
 
@@ -58,12 +77,19 @@ def do_ensure_cases(encounter_ids: Iterable[int]) -> int:
         rows = (
             Encounter.objects.filter(pk__in=chunk, clearance_case__isnull=True)
             .order_by("pk")
-            .values_list("pk", "patient_id", "scheduled_at", "facility__time_zone")
+            .values_list("pk", "patient_id", "scheduled_at", "facility_id", "facility__time_zone")
         )
         cases, patient_ids = [], []
-        for pk, patient_id, scheduled_at, time_zone in rows:
+        for pk, patient_id, scheduled_at, facility_id, time_zone in rows:
             due = scheduled_at.astimezone(ZoneInfo(time_zone)).date()
-            cases.append(ClearanceCase(encounter_id=pk, due_date=due))
+            cases.append(
+                ClearanceCase(
+                    encounter_id=pk,
+                    due_date=due,
+                    facility_id=facility_id,
+                    scheduled_at=scheduled_at,
+                )
+            )
             patient_ids.append(patient_id)
         if not cases:
             continue
@@ -99,27 +125,47 @@ def do_recompute_cases(case_ids: Iterable[int]) -> int:
 def _recompute_batch(ids: list[int]) -> int:
     # Open cases are picked here rather than in SQL: given the status, SQLite's planner walks
     # every encounter in that status instead of the batch's primary keys.
-    cases = [
-        case
-        for case in ClearanceCase.objects.select_for_update(of=("self",))
+    rows = list(
+        ClearanceCase.objects.select_for_update(of=("self",))
         .select_related("encounter__facility")
         .filter(pk__in=ids)
         .order_by("pk")
-        if case.encounter.status in OPEN_ENCOUNTER_STATUSES
-    ]
+    )
+    cases = [case for case in rows if case.encounter.status in OPEN_ENCOUNTER_STATUSES]
+    closing = [case for case in rows if case.is_open and case not in cases]
+    if closing:
+        ClearanceCase.objects.filter(pk__in=[c.pk for c in closing]).update(
+            is_open=False, updated_at=timezone.now()
+        )
     if not cases:
         return 0
     facts = build_facts(cases)
     now = timezone.now()
-    events = []
-    by_finding: dict[Finding, list[int]] = defaultdict(list)
+    today = timezone.localdate()
+    events, activities, changed_cases = [], [], []
     for case in cases:
-        finding = build_finding(facts[case.pk])
-        by_finding[finding].append(case.pk)
-        changed = ["computed_at"]
-        if case.status != finding.status:
+        item = facts[case.pk]
+        result = build_case_clearance(item, today)
+        before = (case.status, case.status_reason)
+        lifted = _apply_clearance(case, result, item, now)
+        if lifted is not None:
+            activities.append(lifted)
+        if case.status != before[0]:
+            activities.append(
+                CaseActivity(
+                    case=case,
+                    kind=CaseActivity.Kind.STATUS,
+                    user_id=case.owner_id,
+                    from_status=before[0],
+                    to_status=case.status,
+                    detail=case.status_reason[:300],
+                    occurred_at=now,
+                )
+            )
+        changed = ["computed_at", "priority"]
+        if case.status != before[0]:
             changed.append("status")
-        if case.status_reason != finding.reason:
+        if case.status_reason != before[1]:
             changed.append("status_reason")
         events.append(
             build_event(
@@ -129,13 +175,80 @@ def _recompute_batch(ids: list[int]) -> int:
                 detail={"fields": changed},
             )
         )
-    # One UPDATE per distinct finding: far fewer statements than bulk_update's CASE per row.
-    for finding, pks in by_finding.items():
-        ClearanceCase.objects.filter(pk__in=pks).update(
-            status=finding.status, status_reason=finding.reason, computed_at=now, updated_at=now
-        )
+        changed_cases.append(case)
+    ClearanceCase.objects.bulk_update(changed_cases, RECOMPUTED_FIELDS, batch_size=100)
+    CaseActivity.objects.bulk_create(activities)
     AuditEvent.objects.bulk_create(events)
     return len(cases)
+
+
+RECOMPUTED_FIELDS = [
+    "status",
+    "status_reason",
+    "computed_status",
+    "computed_at",
+    "priority",
+    "priority_explained",
+    "open_items",
+    "item_flags",
+    "payer_at_risk",
+    "patient_at_risk",
+    "is_open",
+    "facility",
+    "scheduled_at",
+    "due_date",
+    "payer",
+    "override_status",
+    "override_reason",
+    "overridden_by",
+    "overridden_at",
+    "cleared_at",
+    "updated_at",
+]
+
+
+def _apply_clearance(
+    case: ClearanceCase, result: Clearance, facts: CaseFacts, now: dt.datetime
+) -> CaseActivity | None:
+    """Set the computed fields; an override lapses when the computed status changes."""
+    lifted = None
+    computed = str(result.status)
+    if case.override_status and case.computed_status != computed:
+        lifted = CaseActivity(
+            case=case,
+            kind=CaseActivity.Kind.OVERRIDE_LIFTED,
+            from_status=case.override_status,
+            to_status=computed,
+            detail=f"the computed status changed from {case.computed_status} to {computed}",
+            occurred_at=now,
+        )
+        case.override_status, case.override_reason = "", ""
+        case.overridden_by, case.overridden_at = None, None
+    case.computed_status = computed
+    case.status = case.override_status or computed
+    case.status_reason = (
+        f"overridden: {case.override_reason}" if case.override_status else result.reason
+    )
+    case.computed_at = now
+    case.priority = result.priority.score
+    case.priority_explained = result.priority.explain()[:200]
+    case.open_items = [{"item": str(i.item), "reason": i.reason} for i in result.items]
+    case.item_flags = int(result.flags)
+    case.payer_at_risk = result.payer_at_risk
+    case.patient_at_risk = result.patient_at_risk
+    case.is_open = True
+    encounter = case.encounter
+    case.facility_id = encounter.facility_id
+    case.scheduled_at = encounter.scheduled_at
+    case.due_date = facts.visit_date
+    payer = primary_payer(facts)
+    case.payer_id = payer.pk if payer is not None else None
+    if case.status == CaseStatus.CLEARED:
+        case.cleared_at = case.cleared_at or now
+    else:
+        case.cleared_at = None
+    case.updated_at = now
+    return lifted
 
 
 @transaction.atomic
@@ -176,4 +289,230 @@ def do_close_task(task: Task, status: str = TaskStatus.DONE) -> Task:
     task.status = status
     task.closed_at = timezone.now()
     do_save_checked(task, update_fields=["status", "closed_at", "updated_at"])
+    return task
+
+
+# -- working the queue ---------------------------------------------------------------------------
+
+
+class ClaimRefused(Exception):
+    """The case could not be claimed (someone else holds it) or released (not yours)."""
+
+
+def _activity(case: ClearanceCase, kind: str, user: Any, detail: str = "") -> CaseActivity:
+    return CaseActivity.objects.create(
+        case=case,
+        kind=kind,
+        user=user,
+        from_status=case.status,
+        to_status=case.status,
+        detail=detail[:300],
+        occurred_at=timezone.now(),
+    )
+
+
+def _take(case_id: int, user: Any) -> ClearanceCase:
+    """Record the claim on a case this transaction now owns, and audit it."""
+    case = ClearanceCase.objects.select_related("encounter").get(pk=case_id)
+    _activity(case, CaseActivity.Kind.CLAIMED, user)
+    AuditEvent.objects.bulk_create(
+        [
+            build_event(
+                AuditAction.UPDATE,
+                obj=case,
+                patient_id=case.encounter.patient_id,
+                user=user,
+                detail={"fields": ["owner", "claimed_at"]},
+            )
+        ]
+    )
+    return case
+
+
+@transaction.atomic
+def do_claim_case(case_id: int, user: Any) -> ClearanceCase:
+    """Take an unowned case; exactly one of several users claiming it at once wins.
+
+    One conditional UPDATE ... WHERE owner IS NULL: the database lets one writer change the
+    row, the others find it owned (PostgreSQL re-checks the condition after the winner
+    commits; SQLite serializes writers). Claiming a case one already holds is a no-op.
+    """
+    now = timezone.now()
+    won = ClearanceCase.objects.filter(pk=case_id, owner__isnull=True, is_open=True).update(
+        owner=user, claimed_at=now, updated_at=now
+    )
+    if won:
+        return _take(case_id, user)
+    case = ClearanceCase.objects.filter(pk=case_id).select_related("owner").first()
+    if case is None:
+        raise ClearanceCase.DoesNotExist(f"case #{case_id} does not exist")
+    if case.owner_id == user.pk:
+        return case
+    if not case.is_open:
+        raise ClaimRefused(f"case #{case_id} is closed (the encounter is not scheduled)")
+    raise ClaimRefused(f"case #{case_id} is already claimed by {case.owner.get_username()}")
+
+
+@transaction.atomic
+def do_claim_next(user: Any, cases: Any) -> ClearanceCase | None:
+    """Claim the most urgent unowned, uncleared case of ``cases`` (a scoped queryset).
+
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so concurrent specialists each get a
+    different case without waiting. SQLite has no row locks: a conditional UPDATE per
+    candidate, moving on when another writer took it first.
+    """
+    candidates = (
+        cases.filter(owner__isnull=True, is_open=True)
+        .exclude(status=CaseStatus.CLEARED)
+        .order_by("-priority", "due_date", "pk")
+    )
+    now = timezone.now()
+    if connection.features.has_select_for_update_skip_locked:
+        picked = list(
+            candidates.select_for_update(skip_locked=True, of=("self",)).values_list(
+                "pk", flat=True
+            )[:1]
+        )
+        if not picked:
+            return None
+        ClearanceCase.objects.filter(pk=picked[0]).update(
+            owner=user, claimed_at=now, updated_at=now
+        )
+        return _take(picked[0], user)
+    for pk in candidates.values_list("pk", flat=True)[:20]:
+        won = ClearanceCase.objects.filter(pk=pk, owner__isnull=True).update(
+            owner=user, claimed_at=now, updated_at=now
+        )
+        if won:
+            return _take(pk, user)
+    return None
+
+
+@transaction.atomic
+def do_release_case(case_id: int, user: Any, *, force: bool = False) -> ClearanceCase:
+    """Give a case back to the queue; only its owner may, or a supervisor (``force``)."""
+    case = ClearanceCase.objects.select_for_update(of=("self",)).get(pk=case_id)
+    if case.owner_id is None:
+        return case
+    if case.owner_id != user.pk and not force:
+        raise ClaimRefused(f"case #{case_id} is not yours to release")
+    case.owner = None
+    case.claimed_at = None
+    do_save_checked(case, update_fields=["owner", "claimed_at", "updated_at"])
+    _activity(case, CaseActivity.Kind.RELEASED, user)
+    return case
+
+
+@transaction.atomic
+def do_reassign_case(case_id: int, to_user: Any, by: Any) -> ClearanceCase:
+    """A supervisor gives a case to someone (permission checked by the caller)."""
+    case = ClearanceCase.objects.select_for_update(of=("self",)).get(pk=case_id)
+    if not to_user.is_active:
+        raise ValidationError({"owner": f"owner: {to_user.get_username()} is not active"})
+    previous = case.owner.get_username() if case.owner_id else "nobody"
+    case.owner = to_user
+    case.claimed_at = timezone.now()
+    do_save_checked(case, update_fields=["owner", "claimed_at", "updated_at"])
+    _activity(
+        case,
+        CaseActivity.Kind.REASSIGNED,
+        by,
+        f"from {previous} to {to_user.get_username()}",
+    )
+    return case
+
+
+@transaction.atomic
+def do_override_status(case_id: int, status: str, reason: str, by: Any) -> ClearanceCase:
+    """A supervisor sets the status by hand, with a reason; it stands until lifted or until
+    the computed status changes. Audited (the case's update event and its history)."""
+    if status not in CaseStatus.values or status == CaseStatus.PENDING:
+        raise ValidationError({"status": f"status: {status!r} is not a clearance status"})
+    if not reason.strip():
+        raise ValidationError({"override_reason": "override_reason: say why"})
+    case = ClearanceCase.objects.select_for_update(of=("self",)).get(pk=case_id)
+    before = case.status
+    case.override_status = status
+    case.override_reason = reason.strip()[:1000]
+    case.overridden_by = by
+    case.overridden_at = timezone.now()
+    case.status = status
+    case.status_reason = f"overridden: {case.override_reason}"
+    if status == CaseStatus.CLEARED:
+        case.cleared_at = case.cleared_at or case.overridden_at
+    do_save_checked(
+        case,
+        update_fields=[
+            "override_status",
+            "override_reason",
+            "overridden_by",
+            "overridden_at",
+            "status",
+            "status_reason",
+            "cleared_at",
+            "updated_at",
+        ],
+    )
+    CaseActivity.objects.create(
+        case=case,
+        kind=CaseActivity.Kind.OVERRIDDEN,
+        user=by,
+        from_status=before,
+        to_status=status,
+        detail=case.override_reason[:300],
+        occurred_at=case.overridden_at,
+    )
+    return case
+
+
+@transaction.atomic
+def do_lift_override(case_id: int, by: Any) -> ClearanceCase:
+    case = ClearanceCase.objects.select_for_update(of=("self",)).get(pk=case_id)
+    if not case.override_status:
+        return case
+    before = case.status
+    case.override_status, case.override_reason = "", ""
+    case.overridden_by, case.overridden_at = None, None
+    do_save_checked(
+        case,
+        update_fields=[
+            "override_status",
+            "override_reason",
+            "overridden_by",
+            "overridden_at",
+            "updated_at",
+        ],
+    )
+    CaseActivity.objects.create(
+        case=case,
+        kind=CaseActivity.Kind.OVERRIDE_LIFTED,
+        user=by,
+        from_status=before,
+        to_status=case.computed_status,
+        detail="lifted by hand",
+        occurred_at=timezone.now(),
+    )
+    do_recompute_cases([case.pk])
+    return ClearanceCase.objects.get(pk=case.pk)
+
+
+@transaction.atomic
+def do_record_counseling(case_id: int, user: Any, note: str) -> Task:
+    """The counselor had the conversation: a done counseling task, a note, and a recompute."""
+    case = ClearanceCase.objects.get(pk=case_id)
+    if not note.strip():
+        raise ValidationError({"body": "body: say what was agreed"})
+    task = Task(
+        case=case,
+        kind=TaskKind.COUNSELING,
+        title="Financial counseling done",
+        created_by=user,
+        assignee=user,
+        status=TaskStatus.DONE,
+        closed_at=timezone.now(),
+    )
+    do_save_checked(task)
+    do_add_note(case, user, note)
+    _activity(case, CaseActivity.Kind.ACTION, user, "financial counseling recorded")
+    do_recompute_cases([case.pk])
     return task
