@@ -16,7 +16,8 @@ class AuthorizationsConfig(AppConfig):
     verbose_name = "Prior authorizations"
 
     def ready(self) -> None:
-        from finclear.authorizations.checks import check_authorization
-        from finclear.workqueue.checks import register_check
+        from finclear.authorizations.checks import check_authorization, load_facts
+        from finclear.workqueue.checks import register_check, register_facts
 
+        register_facts(load_facts)
         register_check(check_authorization)
