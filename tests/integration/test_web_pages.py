@@ -156,8 +156,9 @@ def test_the_encounter_page_query_count_does_not_grow_with_its_rows(
     client_a.get(f"/encounters/{encounter.pk}/")
     # session, user, permissions (2), admin-role check, the user's facilities, the encounter
     # with its joins, coverages, diagnoses, service lines, notes and their authors, tasks and
-    # their assignees, and the audit insert
-    with django_assert_num_queries(13) as first:
+    # their assignees, the audit insert, and the eligibility section's checks and the
+    # coverages of its manual verification form
+    with django_assert_num_queries(15) as first:
         client_a.get(f"/encounters/{encounter.pk}/")
     for n in range(2, 6):
         Diagnosis.objects.create(encounter=encounter, sequence=n, icd10_code="I10")

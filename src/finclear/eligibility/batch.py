@@ -46,6 +46,7 @@ log = logging.getLogger("finclear.eligibility")
 
 CHUNK_SIZE = 50
 LEASE = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 3
 OPEN_STATUSES = (EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED)
 
 
@@ -243,12 +244,49 @@ def do_run_chunk(chunk_id: int, *, worker: str = "", gateway: PayerGateway | Non
         exchanged = do_exchange_pairs(run, pairs, gateway)
         recorded = do_record_chunk(chunk, exchanged)
     except Exception as exc:
-        BatchChunk.objects.filter(pk=chunk_id).update(
-            status=BatchChunk.Status.PENDING, lease_until=None, last_error=str(exc)[:2000]
-        )
         log.exception("eligibility batch #%s chunk %s failed", run.pk, chunk.number)
+        do_fail_chunk(chunk, str(exc))
         raise
     return recorded
+
+
+def do_fail_chunk(chunk: BatchChunk, error: str) -> None:
+    """Put a failed chunk back in the queue, or after ``MAX_ATTEMPTS`` give up on it.
+
+    A chunk given up on counts its encounters as processed with errors, so the run ends.
+    """
+    with transaction.atomic():
+        if chunk.attempts < MAX_ATTEMPTS:
+            BatchChunk.objects.filter(pk=chunk.pk).update(
+                status=BatchChunk.Status.PENDING, lease_until=None, last_error=error[:2000]
+            )
+            transaction.on_commit(lambda: do_enqueue_chunks([chunk.pk]))
+            return
+        now = timezone.now()
+        BatchChunk.objects.filter(pk=chunk.pk).update(
+            status=BatchChunk.Status.FAILED, lease_until=None, last_error=error[:2000]
+        )
+        size = len(chunk.pairs)
+        EligibilityBatchRun.objects.filter(pk=chunk.run_id).update(
+            processed=F("processed") + size, errors=F("errors") + size, updated_at=now
+        )
+        do_finish_run_if_done(chunk.run_id, now)
+
+
+def do_finish_run_if_done(run_id: int, now: dt.datetime) -> None:
+    """Close the run once no chunk is pending or running: done, or failed if any chunk failed."""
+    chunks = BatchChunk.objects.filter(run_id=run_id)
+    if chunks.filter(status__in=(BatchChunk.Status.PENDING, BatchChunk.Status.RUNNING)).exists():
+        return
+    failed = chunks.filter(status=BatchChunk.Status.FAILED).count()
+    EligibilityBatchRun.objects.filter(pk=run_id).update(
+        status=EligibilityBatchRun.Status.FAILED if failed else EligibilityBatchRun.Status.DONE,
+        error=f"{failed} chunks failed {MAX_ATTEMPTS} times: see their last error"
+        if failed
+        else "",
+        finished_at=now,
+        updated_at=now,
+    )
 
 
 def do_exchange_pairs(
@@ -319,8 +357,5 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
     BatchChunk.objects.filter(pk=chunk.pk).update(
         status=BatchChunk.Status.DONE, finished_at=now, lease_until=None, last_error=""
     )
-    if not BatchChunk.objects.filter(run_id=run.pk).exclude(status=BatchChunk.Status.DONE).exists():
-        EligibilityBatchRun.objects.filter(pk=run.pk).update(
-            status=EligibilityBatchRun.Status.DONE, finished_at=now, updated_at=now
-        )
+    do_finish_run_if_done(run.pk, now)
     return len(checks)

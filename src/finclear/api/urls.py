@@ -1,0 +1,10 @@
+"""Mounts each domain's router on the API and exposes its URLs (``/api/`` in app.urls)."""
+
+from django.urls import path
+
+from finclear.api.api import api
+from finclear.eligibility.api import router as eligibility_router
+
+api.add_router("/eligibility/", eligibility_router)
+
+urlpatterns = [path("", api.urls)]
