@@ -608,18 +608,20 @@ def estimate(
     out = []
     for line in lines:
         result = primary.line(line)
-        if second is not None and secondary is not None and result.status is LineStatus.ESTIMATED:
-            pays, note = _secondary_payment(result, line, second, secondary.method)
-            if note:
-                result = _with_secondary(result, pays, note)
         if result.status is LineStatus.ESTIMATED:
-            result = _with_total(result)
+            pays, note = ZERO, ""
+            if second is not None and secondary is not None:
+                pays, note = _secondary_payment(result, line, second, secondary.method)
+            result = _finish(result, pays, note)
         out.append(result)
     ded, oop = primary.remaining()
     return Estimate(tuple(out), ded, oop)
 
 
-def _with_secondary(line: LineEstimate, pays: Money, note: str) -> LineEstimate:
+def _finish(line: LineEstimate, secondary_pays: Money, note: str) -> LineEstimate:
+    """The line with the secondary's payment and the patient's total in words."""
+    total = line.cost_share + line.non_covered - secondary_pays
+    notes = (*line.explanation, note) if note else line.explanation
     return LineEstimate(
         line_number=line.line_number,
         code=line.code,
@@ -634,30 +636,6 @@ def _with_secondary(line: LineEstimate, pays: Money, note: str) -> LineEstimate:
         coinsurance=line.coinsurance,
         non_covered=line.non_covered,
         balance_bill=line.balance_bill,
-        secondary_pays=pays,
-        explanation=(*line.explanation, note),
-    )
-
-
-def _with_total(line: LineEstimate) -> LineEstimate:
-    total = line.patient_total
-    return LineEstimate(
-        line_number=line.line_number,
-        code=line.code,
-        category=line.category,
-        network=line.network,
-        status=line.status,
-        charge=line.charge,
-        allowed=line.allowed,
-        plan_pays=line.plan_pays,
-        copay=line.copay,
-        deductible=line.deductible,
-        coinsurance=line.coinsurance,
-        non_covered=line.non_covered,
-        balance_bill=line.balance_bill,
-        secondary_pays=line.secondary_pays,
-        explanation=(
-            *line.explanation,
-            f"Your estimated share for this service is {format_money(total)}.",
-        ),
+        secondary_pays=secondary_pays,
+        explanation=(*notes, f"Your estimated share for this service is {format_money(total)}."),
     )
