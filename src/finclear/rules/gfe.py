@@ -347,4 +347,3 @@ def missing_elements(gfe: GoodFaithEstimate) -> tuple[str, ...]:
     """The keys of the required elements with a problem, in the regulation's order."""
     found = {p.split(":", 1)[0] for p in check_gfe(gfe)}
     return tuple(e.key for e in REQUIRED_ELEMENTS if e.key in found)
-
