@@ -69,6 +69,10 @@ from finclear.x12.build.authorization import build_278_request
 Sender = Callable[[str, str], str]
 
 
+class RequestFailed(Exception):
+    """A request that could not be sent at all (no endpoint for the payer, for one)."""
+
+
 # -- rules ---------------------------------------------------------------------------------------
 
 
