@@ -32,6 +32,7 @@ _READ_DOMAIN = [
     "view:patients",
     "view:scheduling",
     "view:workqueue",
+    "view:authorizations",
 ]
 # Not "view:eligibility": that would include view_raw_x12, the raw 270/271 permission.
 _READ_ELIGIBILITY = ["eligibility.view_eligibilitycheck", "eligibility.view_eligibilitybatchrun"]
@@ -40,6 +41,11 @@ _WORK_CASES = [
     "workqueue.add_casenote",
     "workqueue.add_task",
     "workqueue.change_task",
+]
+_WORK_AUTHORIZATIONS = [
+    "authorizations.add_authorization",
+    "authorizations.change_authorization",
+    "authorizations.add_authorizationdocument",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -57,6 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_ELIGIBILITY,
         "eligibility.verify_eligibility",
         "eligibility.verify_manually",
+        *_WORK_AUTHORIZATIONS,
     ],
     COUNSELOR: [
         *_READ_DOMAIN,
@@ -106,6 +113,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eligibility.verify_manually",
         "eligibility.view_raw_x12",
         "eligibility.run_batch",
+        *_WORK_AUTHORIZATIONS,
+        "authorizations.add_authorizationrule",
+        "authorizations.change_authorizationrule",
     ],
     ADMIN: [
         "all:organizations",
@@ -121,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.view_auditevent",
         "audit.export_auditevent",
         "all:eligibility",
+        "all:authorizations",
     ],
     AUDITOR: [
         *_READ_DOMAIN,
