@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("finclear.api.urls")),
+    path("eligibility/", include("finclear.eligibility.urls")),
     path("", include("finclear.authorizations.urls")),
     path("", include("finclear.web.urls")),
 ]
