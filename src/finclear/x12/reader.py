@@ -9,16 +9,15 @@ to; only text that cannot be read as X12 at all (no ISA, unreadable delimiters) 
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from finclear.x12.document import FunctionalGroup, Interchange, Transaction, X12Document
 from finclear.x12.errors import Finding, Level, Severity, X12Error
+from finclear.x12.gcpause import gc_paused
 from finclear.x12.lexer import decode, iter_pieces, lex
 from finclear.x12.loops import TreeBuilder, choose_tree
 from finclear.x12.specs.model import LoopSpec, TransactionSpec
@@ -26,19 +25,6 @@ from finclear.x12.specs.registry import find_specs
 from finclear.x12.tree import Delimiters, Loop, Segment
 
 ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: parsing allocates millions of small objects, no
-    cycles, and the collector would otherwise take most of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _finding(

@@ -19,6 +19,7 @@ from datetime import date
 from finclear.x12.codesources import COUNTRY_CODE_REF, EXTERNAL_CODES, STATE_CODE_REF
 from finclear.x12.document import FunctionalGroup, Interchange, Transaction, X12Document
 from finclear.x12.errors import Finding, Level, Severity
+from finclear.x12.gcpause import with_gc_paused
 from finclear.x12.specs import common
 from finclear.x12.specs.model import ElementSpec, LoopSpec, SegmentSpec, Usage
 from finclear.x12.specs.registry import all_specs
@@ -771,6 +772,7 @@ def check_transaction(transaction: Transaction, group: FunctionalGroup | None) -
     return report
 
 
+@with_gc_paused
 def validate(document: X12Document) -> ValidationReport:
     """SNIP 1 and 2 validation of every interchange, group and transaction set."""
     report = ValidationReport(document.source, list(document.findings))

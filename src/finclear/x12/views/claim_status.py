@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from finclear.x12.gcpause import with_gc_paused
 from finclear.x12.tree import Loop, Segment
 from finclear.x12.views.common import (
     Amount,
@@ -218,6 +219,7 @@ class ClaimStatusView:
         return tuple(s for lvl in self.levels if lvl.level == level for s in lvl.statuses)
 
     @classmethod
+    @with_gc_paused
     def from_transaction(cls, tx: TransactionLike) -> ClaimStatusView:
         root, set_id = root_of(tx, ("276", "277"))
         st = first_segment(root, "ST")

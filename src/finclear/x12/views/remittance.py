@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from finclear.x12.gcpause import with_gc_paused
 from finclear.x12.tree import Loop, Segment
 from finclear.x12.views.common import (
     Amount,
@@ -182,6 +183,7 @@ class RemittanceView:
         return sum((i.amount for plb in self.provider_adjustments for i in plb.items), Decimal("0"))
 
     @classmethod
+    @with_gc_paused
     def from_transaction(cls, tx: TransactionLike) -> RemittanceView:
         root, _ = root_of(tx, ("835",))
         st = first_segment(root, "ST")
