@@ -52,6 +52,22 @@ def print_summary(console: Console, summary: ClearanceSummary) -> None:
     )
 
 
+def print_eligibility(console: Console) -> None:
+    from rich.table import Table
+
+    from finclear.eligibility.summary import build_eligibility_summary
+
+    summary = build_eligibility_summary()
+    table = Table(title="Eligibility of the open encounters (latest check)")
+    table.add_column("outcome")
+    table.add_column("encounters", justify="right")
+    for label, count in summary.rows:
+        table.add_row(label, f"{count:,}")
+    table.add_section()
+    table.add_row("Total", f"{summary.total:,}")
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     @app.command(
         help="Migrate, seed a synthetic clinic, run the clearance pipeline, print a summary "
@@ -121,6 +137,7 @@ def register(app: typer.Typer) -> None:
                 on_step=lambda step: console.print(f"Pipeline: {step.name} ({step.description})")
             ):
                 console.print(f"  {result.processed:,} processed in {result.seconds:.1f} s")
+        print_eligibility(console)
         print_summary(console, build_summary())
         kept_in = (
             "FINCLEAR_DEMO_PASSWORD"

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from finclear.eligibility.simulator import do_verify_demo_schedule
 from finclear.workqueue.models import ClearanceCase
 from finclear.workqueue.services import do_recompute_cases
 
@@ -36,6 +37,11 @@ def do_recompute_all_cases() -> int:
 
 
 STEPS: list[PipelineStep] = [
+    PipelineStep(
+        name="eligibility",
+        description="start the payer simulator, batch-verify the seeded schedule (270/271)",
+        run=do_verify_demo_schedule,
+    ),
     PipelineStep(
         name="clearance status",
         description="derive each open case's status from the clearance checks",

@@ -11,6 +11,7 @@ serves, so "verify now" works in the app; it stops when the demo process exits.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import socket
 import subprocess
@@ -27,6 +28,8 @@ from finclear.eligibility import endpoints
 from finclear.eligibility.batch import do_start_batch
 from finclear.eligibility.workers import do_run_to_end
 from finclear.payers.models import Payer, PayerType
+
+log = logging.getLogger("finclear.eligibility")
 
 PASSWORD_ENV = "FINCLEAR_PAYERSIM_PASSWORD"
 DEV_USERNAME = "finclear"
@@ -102,7 +105,7 @@ def build_payers_toml(url: str, payer_ids: list[str], protocol: str = "mime") ->
     return "# Written by finclear demo: the local payer simulator.\n\n" + "\n".join(tables)
 
 
-def demo_window_days(today: object = None) -> int:
+def demo_window_days() -> int:
     """Days from today to the end of the seeded schedule (at least 1)."""
     from finclear.demo.models import SeedRun
 
@@ -113,13 +116,14 @@ def demo_window_days(today: object = None) -> int:
     return max(1, (run.start_date - today).days + run.days)
 
 
-def scenario_path() -> Path:
+def recorded_scenario() -> Path | None:
+    """The scenario file of the latest seed run, if it recorded one that exists."""
     from finclear.demo.models import SeedRun
 
     run = SeedRun.objects.order_by("-loaded_at", "-pk").first()
-    if run is not None and run.scenario_path:
-        return Path(run.scenario_path)
-    return Path(settings.VAR_DIR) / "scenario.json"
+    if run is None or not run.scenario_path or not Path(run.scenario_path).is_file():
+        return None
+    return Path(run.scenario_path)
 
 
 def do_connect_demo_payers() -> Simulator:
@@ -128,7 +132,8 @@ def do_connect_demo_payers() -> Simulator:
     if _running is not None and _running.process.poll() is None:
         return _running
     var = Path(settings.VAR_DIR)
-    simulator = start_simulator(scenario_path(), var / "payersim.log")
+    scenario = recorded_scenario() or var / "scenario.json"
+    simulator = start_simulator(scenario, var / "payersim.log")
     atexit.register(simulator.stop)
     payer_ids = sorted(
         Payer.objects.exclude(payer_type=PayerType.SELF_PAY)
@@ -145,7 +150,18 @@ def do_connect_demo_payers() -> Simulator:
 
 
 def do_verify_demo_schedule() -> int:
-    """The demo's eligibility step: a batch verification of the seeded schedule."""
+    """The demo's eligibility step: a batch verification of the seeded schedule.
+
+    It needs the scenario file the seed recorded (the simulator answers from it); a clinic
+    loaded without one (``do_load_clinic`` alone) is not verified, and the log says why.
+    """
+    recorded = recorded_scenario()
+    if recorded is None:
+        log.warning(
+            "eligibility: the seeded clinic has no scenario file on record; the payer "
+            "simulator was not started and nothing was verified (run `finclear seed`)"
+        )
+        return 0
     do_connect_demo_payers()
     run = do_start_batch(demo_window_days(), triggered_by="demo")
     run = do_run_to_end(run, DEMO_WORKERS)
