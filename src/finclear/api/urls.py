@@ -6,5 +6,6 @@ from finclear.api.api import api
 from finclear.eligibility.api import router as eligibility_router
 
 api.add_router("/eligibility/", eligibility_router)
+api.add_router("/authorizations/", "finclear.api.authorizations.router")
 
 urlpatterns = [path("", api.urls)]
