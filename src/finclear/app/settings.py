@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "finclear.web",
     "finclear.authorizations",
     "finclear.eligibility",
+    "finclear.contracts",
     "finclear.api",
 ]
 
