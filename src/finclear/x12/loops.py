@@ -36,12 +36,18 @@ class _Candidate:
     path: tuple[int, ...]  # child indices from the child down to the segment spec
     segment: SegmentSpec  # the spec the segment gets
     qualifier: tuple[int, frozenset[str]] | None
+    opens: tuple[tuple[int, LoopSpec, _LoopIndex], ...]  # loops the path opens, outermost first
+    last: int  # the segment's position among the children of the innermost loop
 
 
 class _LoopIndex:
-    """Per loop spec: for each segment ID, the children that can take it."""
+    """Per loop spec, worked out once: for each segment ID, the children that can take it.
 
-    __slots__ = ("by_id", "first", "spec")
+    ``forward[cur]`` maps a segment ID to the candidates at or after child ``cur`` (and
+    after the trigger): the parser looks a segment up there in one step.
+    """
+
+    __slots__ = ("by_id", "first", "forward", "spec")
 
     def __init__(self, spec: LoopSpec) -> None:
         self.spec = spec
@@ -55,7 +61,29 @@ class _LoopIndex:
             else:
                 entries = [((i, *path), seg) for path, seg in _entries(child)]
             for path, seg in entries:
-                self.by_id.setdefault(seg.id, []).append(_Candidate(i, path, seg, seg.qualifier))
+                candidate = _Candidate(i, path, seg, seg.qualifier, _opens(spec, path), path[-1])
+                self.by_id.setdefault(seg.id, []).append(candidate)
+        self.forward: list[dict[str, tuple[_Candidate, ...]]] = []
+        for cur in range(len(spec.children) + 1):
+            low = max(cur, self.first)
+            table: dict[str, tuple[_Candidate, ...]] = {}
+            for seg_id, cands in self.by_id.items():
+                after = tuple(cand for cand in cands if cand.index >= low)
+                if after:
+                    table[seg_id] = after
+            self.forward.append(table)
+
+
+def _opens(spec: LoopSpec, path: tuple[int, ...]) -> tuple[tuple[int, LoopSpec, _LoopIndex], ...]:
+    """The loops that placing a segment at ``path`` below ``spec`` opens, with their indexes."""
+    opened: list[tuple[int, LoopSpec, _LoopIndex]] = []
+    loop = spec
+    for step in path[:-1]:
+        child = loop.children[step]
+        assert isinstance(child, LoopSpec)
+        opened.append((step, child, _index(child)))
+        loop = child
+    return tuple(opened)
 
 
 def _entries(loop: LoopSpec) -> list[tuple[tuple[int, ...], SegmentSpec]]:
@@ -103,6 +131,8 @@ def segment_ids(spec: TransactionSpec) -> frozenset[str]:
 
 
 class _Frame:
+    """An open loop: its index and ``cur``, the child it has reached."""
+
     __slots__ = ("cur", "index", "loop")
 
     def __init__(self, loop: Loop, index: _LoopIndex, cur: int) -> None:
@@ -111,24 +141,12 @@ class _Frame:
         self.cur = cur
 
 
-def _qualified(cand: _Candidate, seg: Segment) -> bool:
+def _qualified(cand: _Candidate, elements: list[str]) -> bool:
     qualifier = cand.qualifier
     if qualifier is None:
         return True
     pos, values = qualifier
-    elements = seg.elements
     return pos < len(elements) and elements[pos] in values
-
-
-def _forward(frame: _Frame, seg: Segment, strict: bool) -> _Candidate | None:
-    cands = frame.index.by_id.get(seg.elements[0])
-    if cands is None:
-        return None
-    low = max(frame.cur, frame.index.first)
-    for cand in cands:
-        if cand.index >= low and (not strict or _qualified(cand, seg)):
-            return cand
-    return None
 
 
 def _backward(frame: _Frame, seg: Segment) -> _Candidate | None:
@@ -136,7 +154,7 @@ def _backward(frame: _Frame, seg: Segment) -> _Candidate | None:
     if cands is None:
         return None
     for cand in cands:
-        if frame.index.first <= cand.index < frame.cur and _qualified(cand, seg):
+        if frame.index.first <= cand.index < frame.cur and _qualified(cand, seg.elements):
             return cand
     return None
 
@@ -146,16 +164,13 @@ def _place(stack: list[_Frame], depth: int, cand: _Candidate, seg: Segment) -> N
     opening the loops on the candidate's path."""
     del stack[depth + 1 :]
     frame = stack[depth]
-    frame.cur = cand.index
-    for step in cand.path[:-1]:
-        child = frame.index.spec.children[step]
-        assert isinstance(child, LoopSpec)
+    for step, child, index in cand.opens:
         frame.cur = step
-        loop = Loop(child.id, child)
+        loop = Loop(child.id, child, [], [])
         frame.loop.loops.append(loop)
-        frame = _Frame(loop, _index(child), 0)
+        frame = _Frame(loop, index, 0)
         stack.append(frame)
-    frame.cur = cand.path[-1]
+    frame.cur = cand.last
     seg.spec = cand.segment
     frame.loop.segments.append(seg)
 
@@ -173,7 +188,7 @@ class TreeBuilder:
         self.spec = spec
         self.findings: list[Finding] = []
         root_spec = spec.root
-        self.root = Loop(root_spec.id, root_spec)
+        self.root = Loop(root_spec.id, root_spec, [], [])
         self.stack = [_Frame(self.root, _index(root_spec), 0)]
         self.ids = segment_ids(spec)
         if root_spec.children and isinstance(root_spec.children[0], SegmentSpec):
@@ -185,13 +200,41 @@ class TreeBuilder:
 
     def feed(self, seg: Segment) -> None:
         stack = self.stack
+        elements = seg.elements
+        sid = elements[0]
         top = len(stack) - 1
-        for strict in (True, False):
-            for depth in range(top, -1, -1):
-                cand = _forward(stack[depth], seg, strict)
-                if cand is not None:
-                    _place(stack, depth, cand, seg)
+        # forward, on the segment ID and qualifier: the innermost open loop that has a place
+        fallback = -1
+        for depth in range(top, -1, -1):
+            frame = stack[depth]
+            cands = frame.index.forward[frame.cur].get(sid)
+            if cands is None:
+                continue
+            for cand in cands:
+                qualifier = cand.qualifier
+                if qualifier is None or (
+                    qualifier[0] < len(elements) and elements[qualifier[0]] in qualifier[1]
+                ):
+                    if depth == top and not cand.opens:
+                        frame.cur = cand.last
+                        seg.spec = cand.segment
+                        frame.loop.segments.append(seg)
+                    else:
+                        _place(stack, depth, cand, seg)
                     return
+            if fallback < 0:
+                fallback = depth
+        if fallback >= 0:
+            # forward on the segment ID alone: a wrong qualifier is the validator's to report
+            frame = stack[fallback]
+            _place(stack, fallback, frame.index.forward[frame.cur][sid][0], seg)
+            return
+        self._misplaced(seg)
+
+    def _misplaced(self, seg: Segment) -> None:
+        """A segment with no place ahead: out of order in an open loop, or unexpected."""
+        stack = self.stack
+        top = len(stack) - 1
         for depth in range(top, -1, -1):
             frame = stack[depth]
             cand = _backward(frame, seg)

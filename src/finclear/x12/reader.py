@@ -326,13 +326,17 @@ def read(data: str | bytes, source: str = "<string>", *, loops: bool = True) -> 
                 last_d = d
                 if chunk.tail != d.suffix:
                     last_d = Delimiters(d.element, d.component, d.repetition, d.segment, chunk.tail)
+                # the open transaction's segments, appended to here (``other`` inlined)
+                segments = builder.transaction.segments if builder.transaction else None
                 for piece in pieces[:-1]:
                     elements = piece.split(e)
-                    seg = Segment(elements, 0, d)
                     if elements[0] in ENVELOPE:
-                        envelope(seg)
+                        envelope(Segment(elements, 0, d))
+                        segments = builder.transaction.segments if builder.transaction else None
+                    elif segments is not None:
+                        segments.append(Segment(elements, len(segments) + 1, d))
                     else:
-                        other(seg)
+                        other(Segment(elements, 0, d))
                 if pieces:
                     seg = Segment(pieces[-1].split(e), 0, last_d)
                     (envelope if seg.elements[0] in ENVELOPE else other)(seg)
