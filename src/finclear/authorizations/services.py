@@ -471,6 +471,11 @@ def _mark_requested(
     return text, codes
 
 
+def do_note_problem(authorization: Authorization, message: str) -> Authorization:
+    """Keep on the authorization why it could not be sent (shown on the page and the API)."""
+    return _note_failure(authorization, message)
+
+
 @transaction.atomic
 def _note_failure(authorization: Authorization, message: str) -> Authorization:
     auth = Authorization.objects.select_for_update().get(pk=authorization.pk)
