@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from finclear.authorizations.demo import do_authorize_demo_schedule
 from finclear.eligibility.simulator import do_verify_demo_schedule
 from finclear.workqueue.models import ClearanceCase
 from finclear.workqueue.services import do_recompute_cases
@@ -41,6 +42,11 @@ STEPS: list[PipelineStep] = [
         name="eligibility",
         description="start the payer simulator, batch-verify the seeded schedule (270/271)",
         run=do_verify_demo_schedule,
+    ),
+    PipelineStep(
+        name="authorizations",
+        description="evaluate the authorization rules on the schedule, request what is needed",
+        run=do_authorize_demo_schedule,
     ),
     PipelineStep(
         name="clearance status",
