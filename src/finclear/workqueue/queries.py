@@ -1,24 +1,269 @@
-"""Reads for the worklist: clearance cases and tasks, most urgent first."""
+"""Reads for the worklist: clearance cases in the user's facilities, filtered, counted, paged.
+
+Every read goes through ``cases_for_user`` (open cases of the user's facilities, on the
+case's own copy of the facility so the partial indexes serve it). A worklist page is three
+queries whatever its size: the counts per status (the tabs), the page of rows with
+everything they show, and the audit events of those rows.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 
-from finclear.organizations.models import Facility
-from finclear.workqueue.models import CaseStatus, ClearanceCase, Task, TaskStatus
+from finclear.accounts.scoping import facility_ids_for
+from finclear.rules.clearance import ITEM_FLAG, Item
+from finclear.workqueue.models import (
+    CaseActivity,
+    CaseNote,
+    CaseStatus,
+    ClearanceCase,
+    SavedView,
+    Task,
+    TaskStatus,
+)
 
 OPEN_CASE_STATUSES = tuple(s for s in CaseStatus.values if s != CaseStatus.CLEARED)
+TODO = "todo"  # every status but cleared
+ALL = "all"
+TAB_ORDER = (
+    CaseStatus.AT_RISK,
+    CaseStatus.NEEDS_ELIGIBILITY,
+    CaseStatus.NEEDS_AUTHORIZATION,
+    CaseStatus.NEEDS_ESTIMATE,
+    CaseStatus.NEEDS_COUNSELING,
+    CaseStatus.PENDING,
+    CaseStatus.CLEARED,
+)
+SORTS = {
+    "priority": ("-priority", "due_date", "id"),
+    "date": ("due_date", "scheduled_at", "id"),
+}
+ROW_RELATED = (
+    "encounter__patient",
+    "encounter__department",
+    "encounter__rendering_provider",
+    "facility",
+    "payer",
+    "owner",
+)
+PAGE_SIZE = 50
+
+
+def cases_for_user(user: Any) -> QuerySet[ClearanceCase]:
+    """The open cases of the user's facilities (all facilities for admins)."""
+    cases = ClearanceCase.objects.filter(is_open=True)
+    ids = facility_ids_for(user)
+    return cases if ids is None else cases.filter(facility_id__in=ids)
+
+
+def apply_filters(cases: QuerySet[ClearanceCase], f: dict[str, Any], user: Any) -> QuerySet[Any]:
+    """Every filter but the status tab (the tabs count across statuses)."""
+    if f.get("date_from"):
+        cases = cases.filter(due_date__gte=f["date_from"])
+    if f.get("date_to"):
+        cases = cases.filter(due_date__lte=f["date_to"])
+    if f.get("facility"):
+        cases = cases.filter(facility_id=f["facility"].pk)
+    if f.get("department"):
+        cases = cases.filter(encounter__department_id=f["department"].pk)
+    if f.get("provider"):
+        cases = cases.filter(encounter__rendering_provider_id=f["provider"].pk)
+    if f.get("payer"):
+        cases = cases.filter(payer_id=f["payer"].pk)
+    item = f.get("item")
+    if item:
+        flag = int(ITEM_FLAG[Item(item)])
+        cases = cases.annotate(has_item=F("item_flags").bitand(flag)).filter(has_item=flag)
+    assignee = f.get("assignee")
+    if assignee == "me":
+        cases = cases.filter(owner_id=user.pk)
+    elif assignee == "unassigned":
+        cases = cases.filter(owner__isnull=True)
+    elif assignee:
+        cases = cases.filter(owner_id=int(assignee))
+    return cases
+
+
+def apply_tab(cases: QuerySet[Any], tab: str) -> QuerySet[Any]:
+    if tab == TODO or not tab:
+        return cases.exclude(status=CaseStatus.CLEARED)
+    if tab == ALL:
+        return cases
+    return cases.filter(status=tab)
+
+
+def status_counts(cases: QuerySet[Any]) -> dict[str, int]:
+    """{status: count} of the filtered cases, with the ``todo`` and ``all`` totals."""
+    counts = dict.fromkeys(TAB_ORDER, 0)
+    rows = cases.order_by().values_list("status").annotate(n=Count("id"))
+    for status, n in rows:
+        counts[status] = n
+    counts_out: dict[str, int] = {str(k): v for k, v in counts.items()}
+    counts_out[ALL] = sum(counts.values())
+    counts_out[TODO] = counts_out[ALL] - counts_out[CaseStatus.CLEARED]
+    return counts_out
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    rows: list[ClearanceCase]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.rows)
+
+
+@dataclass(frozen=True)
+class Worklist:
+    page: WorklistPage
+    counts: dict[str, int]
+    tab: str
+
+
+def build_worklist(
+    user: Any,
+    filters: dict[str, Any],
+    *,
+    tab: str = TODO,
+    sort: str = "priority",
+    page: int = 1,
+    per_page: int | None = None,
+) -> Worklist:
+    """The tab's page of cases, and the counts of every tab, in two queries."""
+    per_page = per_page or PAGE_SIZE
+    filtered = apply_filters(cases_for_user(user), filters, user)
+    counts = status_counts(filtered)
+    total = counts.get(tab or TODO, 0)
+    pages = max(1, -(-total // per_page))
+    number = min(max(page, 1), pages)
+    start = (number - 1) * per_page
+    rows = list(
+        apply_tab(filtered, tab)
+        .select_related(*ROW_RELATED)
+        .order_by(*SORTS.get(sort, SORTS["priority"]))[start : start + per_page]
+    )
+    return Worklist(WorklistPage(rows, number, per_page, total), counts, tab or TODO)
+
+
+def neighbours(user: Any, case: ClearanceCase) -> tuple[int | None, int | None]:
+    """The cases before and after this one in the user's to-do list by priority (j/k)."""
+    todo = cases_for_user(user).exclude(status=CaseStatus.CLEARED)
+    before = (
+        todo.filter(priority__gt=case.priority)
+        .order_by("priority", "-due_date", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    after = (
+        todo.filter(priority__lt=case.priority)
+        .order_by("-priority", "due_date", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return before, after
+
+
+def workspace_case(user: Any, pk: int) -> ClearanceCase:
+    """One case with what its workspace shows; DoesNotExist outside the user's facilities."""
+    ids = facility_ids_for(user)
+    cases = ClearanceCase.objects.all()
+    if ids is not None:
+        cases = cases.filter(encounter__facility_id__in=ids)
+    return (
+        cases.select_related(
+            "encounter__patient__guarantor",
+            "encounter__facility",
+            "encounter__department",
+            "encounter__rendering_provider",
+            "payer",
+            "owner",
+            "overridden_by",
+        )
+        .prefetch_related(
+            "encounter__service_lines",
+            "encounter__diagnoses",
+            Prefetch(
+                "notes",
+                queryset=CaseNote.objects.select_related("author").order_by("-created_at", "-pk"),
+            ),
+            Prefetch(
+                "tasks",
+                queryset=Task.objects.select_related("assignee").order_by("status", "due_at", "pk"),
+            ),
+            Prefetch(
+                "activities",
+                queryset=CaseActivity.objects.select_related("user").order_by(
+                    "-occurred_at", "-pk"
+                ),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def coverages_of(encounter: Any) -> list[Any]:
+    """The patient's coverages, active and primary first (one query)."""
+    from finclear.patients.models import Coverage
+
+    return list(
+        Coverage.objects.filter(patient_id=encounter.patient_id)
+        .select_related("payer", "plan")
+        .order_by("-is_active", "order", "pk")
+    )
+
+
+def saved_views(user: Any) -> QuerySet[SavedView]:
+    return SavedView.objects.filter(user=user).order_by("name")
+
+
+def open_tasks(assignee: Any = None) -> QuerySet[Task]:
+    tasks = Task.objects.filter(status=TaskStatus.OPEN)
+    if assignee is not None:
+        tasks = tasks.filter(assignee=assignee)
+    return tasks.select_related("case__encounter__patient", "assignee").order_by("due_at", "pk")
 
 
 def worklist(
     *,
     statuses: tuple[str, ...] = OPEN_CASE_STATUSES,
     owner: Any = None,
-    facility: Facility | None = None,
+    facility: Any = None,
 ) -> QuerySet[ClearanceCase]:
-    """Cases in the given statuses, due soonest and most urgent first (uses case_worklist_idx)."""
+    """Cases in the given statuses, due soonest and most urgent first (all facilities)."""
     cases = ClearanceCase.objects.filter(status__in=statuses)
     if owner is not None:
         cases = cases.filter(owner=owner)
@@ -31,10 +276,3 @@ def worklist(
         "encounter__department",
         "encounter__rendering_provider",
     ).order_by("due_date", "-priority", "pk")
-
-
-def open_tasks(assignee: Any = None) -> QuerySet[Task]:
-    tasks = Task.objects.filter(status=TaskStatus.OPEN)
-    if assignee is not None:
-        tasks = tasks.filter(assignee=assignee)
-    return tasks.select_related("case__encounter__patient", "assignee").order_by("due_at", "pk")

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from finclear.workqueue.models import ClearanceCase
@@ -70,11 +70,6 @@ def _flush() -> None:
     do_recompute_cases(list(case_ids))
 
 
-def _scheduled() -> bool:
-    # A callback of a rolled-back savepoint is dropped by Django: then it is scheduled again.
-    return any(entry[1] is _flush for entry in connection.run_on_commit)
-
-
 def mark(encounter_ids: Iterable[int]) -> None:
     ids = {pk for pk in encounter_ids if pk is not None}
     if not ids:
@@ -83,10 +78,9 @@ def mark(encounter_ids: Iterable[int]) -> None:
     if pending is None:
         pending = _pending.ids = set()
     pending.update(ids)
-    if not connection.in_atomic_block:
-        _flush()
-    elif not _scheduled():
-        transaction.on_commit(_flush)
+    # One callback per change: the first to run recomputes everything pending, the others
+    # find nothing left. (A rolled-back savepoint drops its callbacks, never the others'.)
+    transaction.on_commit(_flush)
 
 
 def _receiver(find: Callable[[Any], Iterable[int]]) -> Callable[..., None]:

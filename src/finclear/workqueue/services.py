@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -516,3 +517,64 @@ def do_record_counseling(case_id: int, user: Any, note: str) -> Task:
     _activity(case, CaseActivity.Kind.ACTION, user, "financial counseling recorded")
     do_recompute_cases([case.pk])
     return task
+
+
+BULK_LIMIT = 50
+
+
+@dataclass
+class BulkResult:
+    action: str
+    done: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = {"claim": "claimed", "release": "released", "verify_eligibility": "verified"}
+        text = f"{self.done} item(s) {verb.get(self.action, self.action)}"
+        if self.refused:
+            text += f"; {len(self.refused)} not: " + "; ".join(self.refused[:5])
+            if len(self.refused) > 5:
+                text += f"; and {len(self.refused) - 5} more"
+        return text + "."
+
+
+def do_bulk(action: str, case_ids: list[int], user: Any, scope: Any) -> BulkResult:
+    """Apply one action to each case of ``case_ids`` the user may see (``scope``), each in
+    its own transaction: one refusal does not undo the others, and each is reported."""
+    result = BulkResult(action)
+    allowed = set(scope.filter(pk__in=case_ids).values_list("pk", flat=True))
+    refusals: tuple[type[Exception], ...] = (ClaimRefused, ValidationError)
+    if action == "verify_eligibility":
+        from finclear.connect.gateway import GatewayError
+        from finclear.eligibility.endpoints import NoEndpoint
+        from finclear.eligibility.services import NothingToVerify
+
+        refusals = (*refusals, NothingToVerify, NoEndpoint, GatewayError)
+    for pk in case_ids[:BULK_LIMIT]:
+        if pk not in allowed:
+            result.refused.append(f"case #{pk} is not in your facilities")
+            continue
+        try:
+            if action == "claim":
+                do_claim_case(pk, user)
+            elif action == "release":
+                do_release_case(pk, user)
+            elif action == "verify_eligibility":
+                _verify(pk, user)
+            else:
+                raise ValueError(f"action: {action!r} is not a bulk action")
+            result.done += 1
+        except refusals as exc:
+            result.refused.append(f"case #{pk}: {exc}")
+    if len(case_ids) > BULK_LIMIT:
+        result.refused.append(f"only the first {BULK_LIMIT} selected items were processed")
+    return result
+
+
+def _verify(case_id: int, user: Any) -> None:
+    from finclear.eligibility.services import do_verify
+
+    case = ClearanceCase.objects.select_related("encounter__facility", "encounter__patient").get(
+        pk=case_id
+    )
+    do_verify(case.encounter, user=user)

@@ -1,0 +1,173 @@
+"""The worklist: scoped, filtered, counted per status, sorted, paged, saved views, audited,
+in a fixed number of queries whatever the page holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from finclear.audit.models import AuditEvent
+from finclear.workqueue.models import ClearanceCase, SavedView
+from finclear.workqueue.services import do_ensure_case, do_recompute_cases
+from tests.integration.webclinic import (
+    build_coverage,
+    build_encounter,
+    build_payer_plan,
+    build_site,
+    build_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def sites():
+    return build_site("NORTH"), build_site("SOUTH")
+
+
+@pytest.fixture
+def specialist(sites):
+    return build_user("spec_a", "specialist", sites[0].facility)
+
+
+@pytest.fixture
+def client_a(client: Client, specialist) -> Client:
+    client.force_login(specialist)
+    return client
+
+
+def open_case(site, days: int = 10, insured: bool = True, **fields) -> ClearanceCase:
+    encounter = build_encounter(
+        site, scheduled_at=timezone.now() + dt.timedelta(days=days), **fields
+    )
+    if insured:
+        build_coverage(encounter.patient, build_payer_plan())
+    case = do_ensure_case(encounter)
+    do_recompute_cases([case.pk])
+    case.refresh_from_db()
+    return case
+
+
+def shown(response) -> list[int]:
+    return [c.pk for c in response.context["page"].rows]
+
+
+def test_only_the_users_facilities_with_counts_per_status(client_a: Client, sites) -> None:
+    soon = open_case(sites[0], days=1)
+    later = open_case(sites[0], days=20)
+    open_case(sites[1], days=1)
+    response = client_a.get("/worklist/")
+    assert response.status_code == 200
+    assert shown(response) == [soon.pk, later.pk]  # by priority: the sooner visit first
+    counts = response.context["worklist"].counts
+    assert counts["at_risk"] == 1 and counts["needs_eligibility"] == 1
+    assert counts["todo"] == 2 and counts["all"] == 2
+    assert b'At risk <span class="count">1</span>' in response.content
+
+
+def test_tabs_sort_and_filters(client_a: Client, sites, specialist) -> None:
+    soon = open_case(sites[0], days=1)
+    later = open_case(sites[0], days=20)
+    uninsured = open_case(sites[0], days=30, insured=False)
+    assert shown(client_a.get("/worklist/?tab=at_risk")) == [soon.pk]
+    assert shown(client_a.get("/worklist/?sort=date")) == [soon.pk, later.pk, uninsured.pk]
+    day = timezone.localdate() + dt.timedelta(days=20)
+    assert shown(client_a.get(f"/worklist/?date_from={day}&date_to={day}")) == [later.pk]
+    assert shown(client_a.get("/worklist/?item=counseling")) == [uninsured.pk]
+    assert shown(client_a.get(f"/worklist/?payer={later.payer_id}")) == [later.pk]
+    ClearanceCase.objects.filter(pk=later.pk).update(owner=specialist)
+    assert shown(client_a.get("/worklist/?assignee=me")) == [later.pk]
+    assert shown(client_a.get("/worklist/?assignee=unassigned")) == [soon.pk, uninsured.pk]
+    dept = sites[0].department.pk
+    assert len(shown(client_a.get(f"/worklist/?department={dept}"))) == 3
+
+
+def test_another_facility_filter_is_refused_with_a_clear_error(client_a: Client, sites) -> None:
+    response = client_a.get(f"/worklist/?facility={sites[1].facility.pk}")
+    assert response.status_code == 422
+    assert response.context["worklist"] is None
+    assert b"Select a valid choice" in response.content
+
+
+def test_empty_state_says_so(client_a: Client) -> None:
+    response = client_a.get("/worklist/")
+    assert b"Nothing to do here" in response.content
+
+
+def test_every_row_shown_is_audited(client_a: Client, sites, specialist) -> None:
+    cases = [open_case(sites[0]) for _ in range(3)]
+    client_a.get("/worklist/")
+    events = AuditEvent.objects.filter(user=specialist, action="view", detail__list="worklist")
+    assert sorted(e.object_id for e in events) == sorted(str(c.pk) for c in cases)
+    assert {e.patient_id for e in events} == {c.encounter.patient_id for c in cases}
+
+
+def test_htmx_gets_the_results_partial(client_a: Client, sites) -> None:
+    open_case(sites[0])
+    response = client_a.get("/worklist/", headers={"HX-Request": "true"})
+    assert b"<html" not in response.content
+    assert b'class="wq-table"' in response.content
+
+
+def test_pages_split_the_rows(client_a: Client, sites, monkeypatch) -> None:
+    for _ in range(3):
+        open_case(sites[0])
+    from finclear.workqueue import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    first = client_a.get("/worklist/")
+    assert len(shown(first)) == 2 and first.context["page"].num_pages == 2
+    second = client_a.get("/worklist/?page=2")
+    assert len(shown(second)) == 1
+    assert set(shown(first)).isdisjoint(shown(second))
+
+
+def test_the_query_count_does_not_grow_with_the_rows(client_a: Client, sites) -> None:
+    counts = []
+    for n in (2, 12):
+        while ClearanceCase.objects.count() < n:
+            open_case(sites[0])
+        with CaptureQueriesContext(connection) as queries:
+            response = client_a.get("/worklist/")
+        assert len(shown(response)) == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 16, counts
+
+
+def test_saved_views_are_per_user(client_a: Client, sites, client) -> None:
+    response = client_a.post("/worklist/views/", {"name": "Soon", "query": "tab=at_risk"})
+    assert response.status_code == 302
+    view = SavedView.objects.get()
+    assert (view.name, view.query) == ("Soon", "tab=at_risk")
+    page = client_a.get("/worklist/")
+    assert [v.name for v in page.context["saved_views"]] == ["Soon"]
+    other = Client()
+    other.force_login(build_user("spec_b", "specialist", sites[1].facility))
+    assert other.get("/worklist/").context["saved_views"] == []
+    assert other.post(f"/worklist/views/{view.pk}/delete/").status_code == 404
+    assert client_a.post(f"/worklist/views/{view.pk}/delete/").status_code == 302
+    assert not SavedView.objects.exists()
+
+
+def test_roles_without_the_worklist_are_refused(client: Client, sites) -> None:
+    client.force_login(build_user("nobody", "biller", sites[0].facility))
+    assert client.get("/worklist/").status_code == 200  # billers read cases
+    client.force_login(
+        __import__("django.contrib.auth", fromlist=["get_user_model"])
+        .get_user_model()
+        .objects.create_user("plain", password="x")
+    )
+    assert client.get("/worklist/").status_code == 403
+    client.logout()
+    assert client.get("/worklist/").status_code == 302
