@@ -6,5 +6,6 @@ urlpatterns = [
     path("api/", include("finclear.api.urls")),
     path("eligibility/", include("finclear.eligibility.urls")),
     path("", include("finclear.authorizations.urls")),
+    path("worklist/", include("finclear.workqueue.urls")),
     path("", include("finclear.web.urls")),
 ]

@@ -22,7 +22,7 @@ class NavItem:
 
 # (label, URL names to try in order, permission needed or "" for any signed-in user, staff only)
 NAV = [
-    ("Worklist", ("workqueue:worklist", "worklist"), "", False),
+    ("Worklist", ("workqueue:worklist", "worklist"), "workqueue.view_clearancecase", False),
     ("Encounters", ("web:encounter_list",), "scheduling.view_encounter", False),
     ("Eligibility", ("eligibility:batch_runs",), "eligibility.view_eligibilitybatchrun", False),
     ("Audit trail", ("audit:search",), "audit.view_auditevent", False),
