@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "finclear.authorizations",
     "finclear.eligibility",
     "finclear.contracts",
+    "finclear.estimates",
     "finclear.api",
 ]
 

@@ -1,0 +1,336 @@
+"""What an estimate is calculated from, loaded for many encounters in a fixed number of queries.
+
+For each encounter: its lines (with their service category), the primary coverage in force on
+the visit date and the secondary one, each coverage's benefits (the latest 271 on file for the
+encounter when it has benefit rows, else the plan's design), the payers' contracts, the
+facility's self-pay discount. Uninsured and self-pay patients get self-pay prices and a Good
+Faith Estimate. ``EstimateInputs.fingerprint`` changes whenever any of it changes: that is
+what recalculates an estimate.
+
+finclear keeps no provider network participation: every line is estimated in network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from finclear.contracts.queries import ContractBook, load_book
+from finclear.eligibility.models import CoverageState, EligibilityCheck
+from finclear.eligibility.queries import rows_from_json
+from finclear.estimates.benefit_facts import (
+    PlanDesign,
+    build_design_benefits,
+    build_row_benefits,
+    category_of,
+    is_primary_care,
+)
+from finclear.estimates.models import BenefitsSource, EstimateKind, GfeRequest
+from finclear.patients.models import Coverage
+from finclear.payers.models import Plan
+from finclear.rules import pricing
+from finclear.rules.estimator import Benefits, CobMethod, EstimateLine, SecondaryCoverage
+from finclear.scheduling.models import Diagnosis, Encounter, EncounterType, ServiceLine
+
+INPATIENT_CARE = ("99221", "99239")  # hospital inpatient care: one a day
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    line_number: int
+    code: str
+    description: str
+    units: Decimal
+    charge: Decimal
+    category: str
+    diagnosis_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EstimateInputs:
+    encounter: Encounter
+    kind: str
+    source: str
+    visit_date: dt.date
+    lines: tuple[LineFacts, ...]
+    benefits: Benefits | None = None
+    contract: tuple[pricing.FeeSchedule, ...] = ()
+    out_of_network_contract: tuple[pricing.FeeSchedule, ...] = ()
+    secondary: SecondaryCoverage | None = None
+    self_pay_policy: pricing.SelfPayPolicy | None = None
+    coverage_id: int | None = None
+    secondary_coverage_id: int | None = None
+    eligibility_check_id: int | None = None
+    plan_name: str = ""
+    notes: tuple[str, ...] = ()
+    gfe_requested_on: dt.date | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of everything the calculation reads (Decimal and dataclass reprs are stable)."""
+        parts: list[Any] = [
+            self.kind,
+            self.source,
+            self.lines,
+            self.benefits,
+            [_schedule_key(s) for s in self.contract],
+            [_schedule_key(s) for s in self.out_of_network_contract],
+            self.secondary.benefits if self.secondary else None,
+            [_schedule_key(s) for s in self.secondary.contract] if self.secondary else None,
+            self.self_pay_policy,
+            self.coverage_id,
+            self.secondary_coverage_id,
+        ]
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def estimate_lines(self) -> tuple[EstimateLine, ...]:
+        return tuple(
+            EstimateLine(
+                code=line.code,
+                units=line.units,
+                charge=line.charge,
+                category=line.category,
+                service_date=self.visit_date,
+                line_number=line.line_number,
+            )
+            for line in self.lines
+        )
+
+
+def _schedule_key(schedule: pricing.FeeSchedule) -> tuple[Any, ...]:
+    base = schedule.base
+    return (
+        schedule.name,
+        schedule.effective_from,
+        schedule.effective_to,
+        sorted(schedule.rates.items()),
+        (base.name, sorted(base.rates.items())) if base else None,
+        schedule.base_percent,
+        schedule.charges_percent,
+        schedule.case_rate,
+        schedule.per_diem,
+    )
+
+
+def visit_date(encounter: Encounter) -> dt.date:
+    return encounter.scheduled_at.astimezone(encounter.facility.zone).date()
+
+
+def design_of(plan: Plan) -> PlanDesign:
+    return PlanDesign(
+        name=plan.name,
+        deductible_individual=plan.deductible_individual,
+        deductible_family=plan.deductible_family,
+        oop_max_individual=plan.oop_max_individual,
+        oop_max_family=plan.oop_max_family,
+        coinsurance_percent=plan.coinsurance_percent,
+        copay_primary_care=plan.copay_primary_care,
+        copay_specialist=plan.copay_specialist,
+        copay_er=plan.copay_er,
+        copay_urgent_care=plan.copay_urgent_care,
+    )
+
+
+def _latest_checks(encounter_ids: Sequence[int]) -> dict[tuple[int, int], EligibilityCheck]:
+    """The latest check with benefit rows of an active coverage, per (encounter, coverage)."""
+    rows = (
+        EligibilityCheck.objects.filter(
+            encounter_id__in=encounter_ids, coverage_status=CoverageState.ACTIVE
+        )
+        .exclude(benefits=[])
+        .only("pk", "encounter_id", "coverage_id", "benefits", "plan_name", "requested_at")
+        .order_by("encounter_id", "coverage_id", "-requested_at", "-pk")
+    )
+    latest: dict[tuple[int, int], EligibilityCheck] = {}
+    for check in rows:
+        latest.setdefault((check.encounter_id, check.coverage_id), check)
+    return latest
+
+
+def _stay_days(lines: Sequence[LineFacts]) -> int:
+    days = [
+        int(line.units) for line in lines if INPATIENT_CARE[0] <= line.code <= INPATIENT_CARE[1]
+    ]
+    return max([1, *days])
+
+
+def price_inpatient(
+    lines: Sequence[EstimateLine], contract: Sequence[pricing.FeeSchedule], days: int
+) -> tuple[EstimateLine, ...]:
+    """An inpatient stay's lines with their share of the case rate or per diem, when it has one."""
+    if not lines:
+        return tuple(lines)
+    schedule = pricing.schedule_in_force(contract, lines[0].service_date)
+    if schedule is None or (schedule.case_rate is None and schedule.per_diem is None):
+        return tuple(lines)
+    prices = pricing.price_stay(
+        schedule, [pricing.StayLine(line.code, line.charge) for line in lines], days
+    )
+    return tuple(
+        EstimateLine(
+            code=line.code,
+            units=line.units,
+            charge=line.charge,
+            category=line.category,
+            service_date=line.service_date,
+            network=line.network,
+            allowed=price.allowed,
+            line_number=line.line_number,
+        )
+        for line, price in zip(lines, prices, strict=True)
+    )
+
+
+def load_inputs(
+    encounter_ids: Iterable[int], book: ContractBook | None = None
+) -> dict[int, EstimateInputs]:
+    """The inputs of each encounter's estimate."""
+    ids = sorted(set(encounter_ids))
+    encounters = list(
+        Encounter.objects.filter(pk__in=ids).select_related(
+            "facility", "patient", "rendering_provider"
+        )
+    )
+    lines_by: dict[int, list[ServiceLine]] = defaultdict(list)
+    for line in (
+        ServiceLine.objects.filter(encounter_id__in=ids)
+        .select_related("chargemaster_item")
+        .order_by("encounter_id", "line_number")
+    ):
+        lines_by[line.encounter_id].append(line)
+    dx_by: dict[int, dict[int, str]] = defaultdict(dict)
+    for encounter_id, sequence, code in Diagnosis.objects.filter(encounter_id__in=ids).values_list(
+        "encounter_id", "sequence", "icd10_code"
+    ):
+        dx_by[encounter_id][sequence] = code
+    coverages: dict[int, list[Coverage]] = defaultdict(list)
+    for coverage in (
+        Coverage.objects.filter(patient_id__in={e.patient_id for e in encounters}, is_active=True)
+        .select_related("payer", "plan")
+        .order_by("patient_id", "order", "pk")
+    ):
+        coverages[coverage.patient_id].append(coverage)
+    checks = _latest_checks(ids)
+    requests: dict[int, dt.date] = {}
+    for encounter_id, day in GfeRequest.objects.filter(encounter_id__in=ids).values_list(
+        "encounter_id", "requested_on"
+    ):
+        requests[encounter_id] = min(day, requests.get(encounter_id, day))
+    if book is None:
+        book = load_book()
+    out = {}
+    for encounter in encounters:
+        day = visit_date(encounter)
+        primary_care = is_primary_care(encounter.rendering_provider.taxonomy)
+        dx = dx_by[encounter.pk]
+        lines = tuple(
+            LineFacts(
+                line_number=line.line_number,
+                code=line.cpt_hcpcs,
+                description=line.chargemaster_item.description if line.chargemaster_item else "",
+                units=line.units,
+                charge=line.charge,
+                category=category_of(line.cpt_hcpcs, encounter.place_of_service, primary_care),
+                diagnosis_codes=tuple(dx[p] for p in line.diagnosis_pointers if p in dx)
+                or tuple(dx[k] for k in sorted(dx)[:1]),
+            )
+            for line in lines_by[encounter.pk]
+        )
+        in_force = [c for c in coverages[encounter.patient_id] if c.is_in_force_on(day)]
+        out[encounter.pk] = build_inputs(
+            encounter, day, lines, in_force, checks, book, requests.get(encounter.pk)
+        )
+    return out
+
+
+def _benefits_of(
+    encounter: Encounter,
+    coverage: Coverage,
+    categories: Sequence[str],
+    checks: dict[tuple[int, int], EligibilityCheck],
+) -> tuple[Benefits, EligibilityCheck | None]:
+    design = design_of(coverage.plan) if coverage.plan is not None else None
+    check = checks.get((encounter.pk, coverage.pk))
+    if check is not None:
+        return build_row_benefits(rows_from_json(check.benefits), categories, design), check
+    if design is None:
+        return Benefits(categories=()), None
+    return build_design_benefits(design, categories), None
+
+
+def build_inputs(
+    encounter: Encounter,
+    day: dt.date,
+    lines: tuple[LineFacts, ...],
+    in_force: Sequence[Coverage],
+    checks: dict[tuple[int, int], EligibilityCheck],
+    book: ContractBook,
+    requested_on: dt.date | None = None,
+) -> EstimateInputs:
+    primary = in_force[0] if in_force else None
+    if primary is None or primary.payer.is_self_pay:
+        return EstimateInputs(
+            encounter=encounter,
+            kind=EstimateKind.GFE,
+            source=BenefitsSource.SELF_PAY,
+            visit_date=day,
+            lines=lines,
+            self_pay_policy=book.self_pay_policy(encounter.facility_id, day),
+            coverage_id=primary.pk if primary else None,
+            notes=(
+                "No insurance is on file for this visit: the amounts are the facility's "
+                "self-pay prices.",
+            ),
+            gfe_requested_on=requested_on,
+        )
+    categories = [line.category for line in lines]
+    benefits, check = _benefits_of(encounter, primary, categories, checks)
+    notes = []
+    if check is None:
+        notes.append(
+            "Benefits come from the plan's design on file: what you have already paid toward "
+            "this year's deductible and out-of-pocket maximum is not known, so the estimate "
+            "assumes nothing."
+        )
+    else:
+        when = check.requested_at.astimezone(encounter.facility.zone).date().isoformat()
+        notes.append(f"Benefits come from your insurer's eligibility response of {when}.")
+    secondary = None
+    secondary_id = None
+    if len(in_force) > 1 and not in_force[1].payer.is_self_pay and in_force[1].plan is not None:
+        second = in_force[1]
+        second_benefits, _ = _benefits_of(encounter, second, categories, checks)
+        secondary = SecondaryCoverage(
+            benefits=second_benefits,
+            method=CobMethod.STANDARD,
+            contract=book.contract(second.payer_id, second.plan_id),
+        )
+        secondary_id = second.pk
+    return EstimateInputs(
+        encounter=encounter,
+        kind=EstimateKind.ESTIMATE,
+        source=BenefitsSource.ELIGIBILITY if check else BenefitsSource.PLAN_DESIGN,
+        visit_date=day,
+        lines=lines,
+        benefits=benefits,
+        contract=book.contract(primary.payer_id, primary.plan_id),
+        out_of_network_contract=book.contract(primary.payer_id, primary.plan_id, "out"),
+        secondary=secondary,
+        coverage_id=primary.pk,
+        secondary_coverage_id=secondary_id,
+        eligibility_check_id=check.pk if check else None,
+        plan_name=benefits.plan_name or (primary.plan.name if primary.plan else ""),
+        notes=tuple(notes),
+    )
+
+
+def stay_days(inputs: EstimateInputs) -> int | None:
+    """The days an inpatient stay is priced for (None: not an inpatient stay)."""
+    if inputs.encounter.encounter_type != EncounterType.INPATIENT:
+        return None
+    return _stay_days(inputs.lines)
