@@ -89,6 +89,9 @@ class AuthRule:
     def matches(self, line: LineFacts) -> bool:
         if (self.codes or self.ranges) and not self.matches_code(line.code):
             return False
+        return self.matches_besides_code(line)
+
+    def matches_besides_code(self, line: LineFacts) -> bool:
         if self.places_of_service and line.place_of_service not in self.places_of_service:
             return False
         if self.encounter_types and line.encounter_type not in self.encounter_types:
@@ -184,16 +187,23 @@ class RuleProblem:
 
 @dataclass(slots=True)
 class RuleSet:
-    """Rules indexed by payer for fast evaluation; ``payers`` are those with rules on file."""
+    """Rules indexed for fast evaluation; ``payers`` are those with rules on file.
+
+    The rules whose codes match a (payer, code) pair are worked out once and kept, as are the
+    rules' descriptions: a schedule has many lines but few distinct codes.
+    """
 
     rules: Sequence[AuthRule] = ()
     _by_payer: dict[str, tuple[AuthRule, ...]] = field(default_factory=dict)
+    _by_code: dict[tuple[str, str], tuple[AuthRule, ...]] = field(default_factory=dict)
+    _reasons: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         grouped: dict[str, list[AuthRule]] = {}
         for rule in self.rules:
             grouped.setdefault(rule.payer, []).append(rule)
         self._by_payer = {payer: tuple(rules) for payer, rules in grouped.items()}
+        self._reasons = {rule.rule_id: rule.describe() for rule in self.rules}
 
     @property
     def payers(self) -> frozenset[str]:
@@ -202,20 +212,38 @@ class RuleSet:
     def for_payer(self, payer: str) -> tuple[AuthRule, ...]:
         return self._by_payer.get(payer, ())
 
+    def for_code(self, payer: str, code: str) -> tuple[AuthRule, ...]:
+        """The payer's rules that match ``code`` (or any code)."""
+        key = (payer, code)
+        found = self._by_code.get(key)
+        if found is None:
+            found = tuple(
+                r
+                for r in self.for_payer(payer)
+                if not (r.codes or r.ranges) or r.matches_code(code)
+            )
+            self._by_code[key] = found
+        return found
+
+    def reason(self, rule: AuthRule) -> str:
+        return self._reasons.get(rule.rule_id) or rule.describe()
+
 
 def evaluate_line(rules: RuleSet, line: LineFacts) -> LineDecision:
     """The rules' verdict on one line (without the 271's hints)."""
+    day = line.date_of_service
     candidates = [
         r
-        for r in rules.for_payer(line.payer)
-        if r.in_force(line.date_of_service) and r.matches(line)
+        for r in rules.for_code(line.payer, line.code)
+        if (not r.plan or r.plan == line.plan) and r.in_force(day) and r.matches_besides_code(line)
     ]
-    plan_level = [r for r in candidates if r.plan and r.plan == line.plan]
-    chosen = plan_level or [r for r in candidates if not r.plan]
+    chosen = [r for r in candidates if r.plan] or candidates
     if chosen:
-        rule = max(chosen, key=lambda r: (r.specificity(line.code), r.requires, r.rule_id))
+        rule = chosen[0]
+        if len(chosen) > 1:
+            rule = max(chosen, key=lambda r: (r.specificity(line.code), r.requires, r.rule_id))
         requirement = Requirement.REQUIRED if rule.requires else Requirement.NOT_REQUIRED
-        return LineDecision(line.line_number, line.code, requirement, rule.describe(), rule)
+        return LineDecision(line.line_number, line.code, requirement, rules.reason(rule), rule)
     if line.payer in rules.payers:
         return LineDecision(
             line.line_number,
