@@ -7,5 +7,6 @@ from finclear.eligibility.api import router as eligibility_router
 
 api.add_router("/eligibility/", eligibility_router)
 api.add_router("/authorizations/", "finclear.api.authorizations.router")
+api.add_router("/workqueue/", "finclear.api.workqueue.router")
 
 urlpatterns = [path("", api.urls)]
