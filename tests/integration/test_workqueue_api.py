@@ -1,0 +1,150 @@
+"""The workqueue API: token auth, permissions and facility scoping like the web, the same
+worklist and actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from finclear.api.tokens import do_create_token
+from finclear.audit.models import AuditEvent
+from finclear.eligibility import endpoints
+from finclear.workqueue.models import ClearanceCase
+from tests.integration.eligibility_support import FakePayer, build_endpoint
+from tests.integration.test_workqueue_worklist import open_case
+from tests.integration.webclinic import build_site, build_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def sites():
+    return build_site("NORTH"), build_site("SOUTH")
+
+
+def bearer(user) -> dict[str, str]:
+    _, token = do_create_token(user, "tests")
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_every_endpoint_needs_a_token(client: Client, sites) -> None:
+    case = open_case(sites[0])
+    for method, url in [
+        ("get", "/api/workqueue/cases"),
+        ("get", f"/api/workqueue/cases/{case.pk}"),
+        ("post", f"/api/workqueue/cases/{case.pk}/claim"),
+        ("post", "/api/workqueue/next"),
+        ("get", "/api/workqueue/views"),
+    ]:
+        assert getattr(client, method)(url).status_code == 401, url
+    assert ClearanceCase.objects.get(pk=case.pk).owner is None
+
+
+def test_worklist_is_scoped_filtered_and_audited(client: Client, sites) -> None:
+    soon = open_case(sites[0], days=1)
+    later = open_case(sites[0], days=20)
+    open_case(sites[1], days=1)
+    user = build_user("spec_a", "specialist", sites[0].facility)
+    auth = bearer(user)
+    body = client.get("/api/workqueue/cases", **auth).json()
+    assert [i["id"] for i in body["items"]] == [soon.pk, later.pk]
+    assert body["counts"]["at_risk"] == 1 and body["total"] == 2
+    assert body["items"][0]["open_items"][0]["item"] == "eligibility"
+    at_risk = client.get("/api/workqueue/cases?tab=at_risk", **auth).json()
+    assert [i["id"] for i in at_risk["items"]] == [soon.pk]
+    refused = client.get(f"/api/workqueue/cases?facility={sites[1].facility.pk}", **auth)
+    assert refused.status_code == 422 and "facility" in refused.json()["detail"]
+    assert client.get("/api/workqueue/cases?item=astrology", **auth).status_code == 422
+    assert AuditEvent.objects.filter(channel="api", detail__list="worklist").count() == 3
+
+
+def test_claim_release_and_workspace(client: Client, sites) -> None:
+    case = open_case(sites[0])
+    ann = bearer(build_user("ann", "specialist", sites[0].facility))
+    bob = bearer(build_user("bob", "specialist", sites[0].facility))
+    claimed = client.post(f"/api/workqueue/cases/{case.pk}/claim", **ann)
+    assert claimed.status_code == 200 and claimed.json()["owner"] == "ann"
+    lost = client.post(f"/api/workqueue/cases/{case.pk}/claim", **bob)
+    assert lost.status_code == 409 and "already claimed by ann" in lost.json()["detail"]
+    assert client.post(f"/api/workqueue/cases/{case.pk}/release", **bob).status_code == 409
+    space = client.get(f"/api/workqueue/cases/{case.pk}", **ann).json()
+    assert space["case"]["id"] == case.pk and space["patient"]["mrn"] == case.encounter.patient.mrn
+    assert space["history"][0]["kind"] == "claimed"
+    assert len(space["coverages"]) == 1
+    released = client.post(f"/api/workqueue/cases/{case.pk}/release", **ann).json()
+    assert released["owner"] is None
+    other = open_case(sites[1])
+    assert client.get(f"/api/workqueue/cases/{other.pk}", **ann).status_code == 404
+    assert client.post(f"/api/workqueue/cases/{other.pk}/claim", **ann).status_code == 404
+
+
+def test_next_override_notes_and_views(client: Client, sites) -> None:
+    open_case(sites[0], days=20)
+    soon = open_case(sites[0], days=2)
+    ann_user = build_user("ann", "specialist", sites[0].facility)
+    ann = bearer(ann_user)
+    sue = bearer(build_user("sue", "supervisor", sites[0].facility))
+    assert client.post("/api/workqueue/next", **ann).json()["case"]["id"] == soon.pk
+    body = {"status": "cleared", "reason": "confirmed by phone"}
+    url = f"/api/workqueue/cases/{soon.pk}/override"
+    assert client.post(url, body, content_type="application/json", **ann).status_code == 403
+    done = client.post(url, body, content_type="application/json", **sue).json()
+    assert (done["status"], done["overridden"]) == ("cleared", True)
+    assert client.delete(url, **sue).json()["overridden"] is False
+    note = client.post(
+        f"/api/workqueue/cases/{soon.pk}/notes",
+        {"body": "Called."},
+        content_type="application/json",
+        **ann,
+    )
+    assert note.status_code == 201 and note.json()["author"] == "ann"
+    reassign = client.post(
+        f"/api/workqueue/cases/{soon.pk}/reassign",
+        {"owner_id": ann_user.pk},
+        content_type="application/json",
+        **ann,
+    )
+    assert reassign.status_code == 403
+    saved = client.post(
+        "/api/workqueue/views",
+        {"name": "Soon", "query": "tab=at_risk"},
+        content_type="application/json",
+        **ann,
+    )
+    assert saved.status_code == 201
+    assert [v["name"] for v in client.get("/api/workqueue/views", **ann).json()] == ["Soon"]
+    assert client.delete(f"/api/workqueue/views/{saved.json()['id']}", **sue).status_code == 404
+    assert client.delete(f"/api/workqueue/views/{saved.json()['id']}", **ann).status_code == 204
+
+
+def test_bulk_verify_through_the_eligibility_service(client: Client, sites) -> None:
+    fake = FakePayer()
+    endpoints.use_endpoints({"default": build_endpoint()})
+    endpoints.use_gateway(fake)
+    try:
+        cases = [open_case(sites[0], days=20) for _ in range(2)]
+        auth = bearer(build_user("ann", "specialist", sites[0].facility))
+        result = client.post(
+            "/api/workqueue/bulk",
+            {"action": "verify_eligibility", "case_ids": [c.pk for c in cases]},
+            content_type="application/json",
+            **auth,
+        ).json()
+        assert (result["done"], result["refused"]) == (2, [])
+        assert len(fake.received) == 2
+        biller = bearer(build_user("bill", "biller", sites[0].facility))
+        denied = client.post(
+            "/api/workqueue/bulk",
+            {"action": "verify_eligibility", "case_ids": [cases[0].pk]},
+            content_type="application/json",
+            **biller,
+        )
+        assert denied.status_code == 403
+    finally:
+        endpoints.use_endpoints(None)
+        endpoints.use_gateway(None)
