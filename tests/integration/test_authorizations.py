@@ -402,3 +402,30 @@ def test_a_pas_request_is_approved_through_the_same_tracking(clinic: Clinic) -> 
     assert auth.services.get().approved_units == Decimal(1)
     assert auth.end_date == dt.date(2027, 3, 3)
     assert case_finding(encounter) is None
+
+
+def test_the_batch_coverage_is_the_single_one_in_a_fixed_number_of_queries(
+    clinic: Clinic, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    encounters = [mri_encounter(clinic) for _ in range(2)]
+    for encounter in encounters:
+        services.do_evaluate_encounter(encounter)
+    services.do_record_obtained(
+        encounters[0],
+        channel=Channel.PORTAL,
+        status=AuthorizationStatus.APPROVED,
+        certification_number="P-1",
+        start_date=dt.date(2026, 12, 1),
+        end_date=dt.date(2026, 12, 31),
+        services=[services.ObtainedService("70553", Decimal(2))],
+        obtained_from="portal",
+        obtained_at=dt.datetime(2026, 11, 20, tzinfo=EASTERN),
+        user=None,
+    )
+    single = {e.pk: services.build_coverage(e) for e in encounters}
+    with django_assert_max_num_queries(6):
+        batch = services.build_coverages(encounters)
+    assert batch == single
+    more = encounters + [mri_encounter(clinic) for _ in range(3)]
+    with django_assert_max_num_queries(6):
+        services.build_coverages(more)

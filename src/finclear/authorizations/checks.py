@@ -11,19 +11,22 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from finclear.authorizations.models import Requirement
-from finclear.authorizations.services import build_coverage
+from finclear.authorizations.services import build_coverage, build_coverages
 from finclear.scheduling.models import ServiceLine
 from finclear.workqueue.checks import CaseFacts, Finding
 from finclear.workqueue.models import CaseStatus, ClearanceCase
 
 FACTS_KEY = "authorizations.requirements"
+COVERAGE_KEY = "authorizations.coverage"
 
 
 def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> None:
-    """Each encounter's line requirements, for the whole batch in one query.
+    """Each encounter's line requirements, and the line coverage of those that need it.
 
-    An encounter whose lines are all "not required" (or that has no line) is cleared without
-    looking further; only the others go through ``build_coverage`` in the check.
+    One query gives every line's requirement; an encounter whose lines are all "not required"
+    (or that has none) is cleared without looking further. The others' coverage (which
+    authorization covers which line) is built for the whole batch in a fixed number of
+    queries (``build_coverages``), not one encounter at a time.
     """
     by_encounter: dict[int, list[str]] = defaultdict(list)
     lines = (
@@ -33,15 +36,25 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
     )
     for encounter_id, requirement in lines:
         by_encounter[encounter_id].append(requirement or "")
+    pending = []
     for case in cases:
-        facts[case.pk].extra[FACTS_KEY] = tuple(by_encounter.get(case.encounter_id, ()))
+        requirements = tuple(by_encounter.get(case.encounter_id, ()))
+        facts[case.pk].extra[FACTS_KEY] = requirements
+        if not all(r == Requirement.NOT_REQUIRED for r in requirements):
+            pending.append(case)
+    coverages = build_coverages([case.encounter for case in pending])
+    for case in pending:
+        facts[case.pk].extra[COVERAGE_KEY] = coverages[case.encounter_id]
 
 
 def check_authorization(facts: CaseFacts) -> Finding | None:
     requirements = facts.extra.get(FACTS_KEY)
     if requirements is not None and all(r == Requirement.NOT_REQUIRED for r in requirements):
         return None
-    open_lines = [c for c in build_coverage(facts.encounter) if not c.cleared]
+    coverage = facts.extra.get(COVERAGE_KEY)
+    if coverage is None:
+        coverage = build_coverage(facts.encounter)
+    open_lines = [c for c in coverage if not c.cleared]
     if not open_lines:
         return None
     first = open_lines[0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,7 +53,7 @@ from finclear.organizations.validation import do_save_checked
 from finclear.patients.models import Coverage
 from finclear.payers.models import Payer, Plan
 from finclear.rules import authrules, deadlines
-from finclear.scheduling.models import Encounter, EncounterStatus, ServiceLine
+from finclear.scheduling.models import Diagnosis, Encounter, EncounterStatus, ServiceLine
 from finclear.workqueue.models import ClearanceCase, Task, TaskKind, TaskStatus
 from finclear.workqueue.services import do_create_task
 from finclear.x12 import (
@@ -160,9 +161,20 @@ def build_line_facts(
     encounter: Encounter, coverage: Coverage, lines: Sequence[ServiceLine] | None = None
 ) -> list[authrules.LineFacts]:
     diagnoses = {d.sequence: d.icd10_code for d in encounter.diagnoses.all()}
+    if lines is None:
+        lines = list(encounter.service_lines.order_by("line_number"))
+    return _line_facts(encounter, coverage, lines, diagnoses)
+
+
+def _line_facts(
+    encounter: Encounter,
+    coverage: Coverage,
+    lines: Sequence[ServiceLine],
+    diagnoses: dict[int, str],
+) -> list[authrules.LineFacts]:
     day = visit_date(encounter)
     out = []
-    for line in lines if lines is not None else encounter.service_lines.order_by("line_number"):
+    for line in lines:
         pointed = tuple(diagnoses[p] for p in line.diagnosis_pointers or () if p in diagnoses)
         out.append(
             authrules.LineFacts(
@@ -300,39 +312,121 @@ class LineCoverage:
 
 def build_coverage(encounter: Encounter) -> list[LineCoverage]:
     """Each line's requirement and the authorization covering it (or why none does)."""
-    coverage = primary_coverage(encounter)
-    lines = list(encounter.service_lines.order_by("line_number").select_related("auth_requirement"))
-    candidates = []
-    if coverage is not None:
-        candidates = list(
-            Authorization.objects.filter(coverage__patient_id=encounter.patient_id)
-            .exclude(status__in=[AuthorizationStatus.CANCELLED, AuthorizationStatus.NOT_REQUIRED])
-            .select_related("payer")
-            .prefetch_related("services")
+    return build_coverages([encounter])[encounter.pk]
+
+
+def build_coverages(encounters: Sequence[Encounter]) -> dict[int, list[LineCoverage]]:
+    """``build_coverage`` of many encounters (with their facility) in a fixed number of queries."""
+    ids = [e.pk for e in encounters]
+    patient_ids = {e.patient_id for e in encounters}
+    lines_by: dict[int, list[ServiceLine]] = defaultdict(list)
+    for line in (
+        ServiceLine.objects.filter(encounter_id__in=ids)
+        .select_related("auth_requirement")
+        .order_by("encounter_id", "line_number")
+    ):
+        lines_by[line.encounter_id].append(line)
+    diagnoses_by: dict[int, dict[int, str]] = defaultdict(dict)
+    for dx in Diagnosis.objects.filter(encounter_id__in=ids).order_by("sequence"):
+        diagnoses_by[dx.encounter_id][dx.sequence] = dx.icd10_code
+    coverages_by: dict[int, list[Coverage]] = defaultdict(list)
+    for coverage in (
+        Coverage.objects.filter(patient_id__in=patient_ids, is_active=True)
+        .select_related("payer", "plan")
+        .order_by("patient_id", "order", "pk")
+    ):
+        coverages_by[coverage.patient_id].append(coverage)
+    auths_by: dict[int, list[Authorization]] = defaultdict(list)
+    auths = list(
+        Authorization.objects.filter(coverage__patient_id__in=patient_ids)
+        .exclude(status__in=[AuthorizationStatus.CANCELLED, AuthorizationStatus.NOT_REQUIRED])
+        .select_related("payer", "coverage")
+        .prefetch_related("services")
+        .order_by("pk")
+    )
+    for auth in auths:
+        auths_by[auth.coverage.patient_id].append(auth)
+    used, own_use = _units_used([a.pk for a in auths])
+    out: dict[int, list[LineCoverage]] = {}
+    for encounter in encounters:
+        day = visit_date(encounter)
+        coverage = next(
+            (c for c in coverages_by[encounter.patient_id] if c.is_in_force_on(day)), None
         )
-    facts = build_line_facts(encounter, coverage, lines) if coverage is not None else []
-    out = []
-    for index, line in enumerate(lines):
-        requirement = getattr(line, "auth_requirement", None)
-        covering, problems = None, []
-        if facts:
-            for auth in candidates:
-                check = authrules.check_coverage(build_facts(auth, exclude_line=line), facts[index])
+        lines = lines_by[encounter.pk]
+        facts = (
+            _line_facts(encounter, coverage, lines, diagnoses_by[encounter.pk])
+            if coverage is not None
+            else []
+        )
+        rows = []
+        for index, line in enumerate(lines):
+            requirement = getattr(line, "auth_requirement", None)
+            covering, problems = None, []
+            for auth in auths_by[encounter.patient_id] if facts else []:
+                mine = own_use.get(line.pk)
+                check = authrules.check_coverage(
+                    _auth_facts(auth, used, mine if mine and mine[0] == auth.pk else None, line),
+                    facts[index],
+                )
                 if check.covers:
                     covering = auth
                     break
                 if any(s.cpt_hcpcs == line.cpt_hcpcs for s in auth.services.all()):
                     problems.extend(check.problems)
-        out.append(
-            LineCoverage(
-                line,
-                requirement.requirement if requirement else "",
-                requirement.reason if requirement else "not evaluated yet",
-                covering,
-                tuple(problems),
+            rows.append(
+                LineCoverage(
+                    line,
+                    requirement.requirement if requirement else "",
+                    requirement.reason if requirement else "not evaluated yet",
+                    covering,
+                    tuple(problems),
+                )
             )
-        )
+        out[encounter.pk] = rows
     return out
+
+
+def _units_used(
+    auth_ids: list[int],
+) -> tuple[dict[tuple[int, str], Decimal], dict[int, tuple[int, Decimal]]]:
+    """Units billed per (authorization, code), and each billed line's (authorization, units)."""
+    used: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    own: dict[int, tuple[int, Decimal]] = {}
+    uses = (
+        AuthorizationUse.objects.filter(authorization_id__in=auth_ids)
+        .exclude(service_line__encounter__status=EncounterStatus.CANCELLED)
+        .values_list("authorization_id", "service_line_id", "service_line__cpt_hcpcs", "units")
+    )
+    for auth_id, line_id, code, units in uses:
+        used[(auth_id, code)] += units
+        own[line_id] = (auth_id, units)
+    return used, own
+
+
+def _auth_facts(
+    auth: Authorization,
+    used: dict[tuple[int, str], Decimal],
+    own: tuple[int, Decimal] | None,
+    line: ServiceLine,
+) -> authrules.AuthorizationFacts:
+    """The authorization's facts for ``line``: the line's own use is not counted against it."""
+    services = []
+    for service in auth.services.all():
+        if service.decision not in (ServiceDecision.APPROVED, ServiceDecision.PARTIALLY_APPROVED):
+            continue
+        units = used.get((auth.pk, service.cpt_hcpcs), Decimal(0))
+        if own is not None and service.cpt_hcpcs == line.cpt_hcpcs:
+            units -= own[1]
+        services.append(authrules.ApprovedService(service.cpt_hcpcs, service.approved_units, units))
+    return authrules.AuthorizationFacts(
+        payer=auth.payer.primary_payer_id,
+        approved=auth.status in APPROVED_STATUSES,
+        start=auth.start_date,
+        end=auth.end_date,
+        services=tuple(services),
+        reference=auth.certification_number or f"#{auth.pk}",
+    )
 
 
 # -- tracking ------------------------------------------------------------------------------------
