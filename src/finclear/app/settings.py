@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "finclear.contracts",
     "finclear.estimates",
     "finclear.api",
+    "finclear.reports",
 ]
 
 MIDDLEWARE = [
