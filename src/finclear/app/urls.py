@@ -7,5 +7,6 @@ urlpatterns = [
     path("eligibility/", include("finclear.eligibility.urls")),
     path("", include("finclear.authorizations.urls")),
     path("worklist/", include("finclear.workqueue.urls")),
+    path("reports/", include("finclear.reports.urls")),
     path("", include("finclear.web.urls")),
 ]

@@ -24,6 +24,7 @@ class NavItem:
 NAV = [
     ("Worklist", ("workqueue:worklist", "worklist"), "workqueue.view_clearancecase", False),
     ("Encounters", ("web:encounter_list",), "scheduling.view_encounter", False),
+    ("Dashboard", ("reports:dashboard",), "workqueue.override_clearance", False),
     ("Eligibility", ("eligibility:batch_runs",), "eligibility.view_eligibilitybatchrun", False),
     ("Audit trail", ("audit:search",), "audit.view_auditevent", False),
     ("Admin", ("admin:index",), "", True),
