@@ -38,8 +38,12 @@ class EstimateClinic(Clinic):
                 facility=self.facility, discount_percent=D(40), effective_from=dt.date(2025, 1, 1)
             )
         )
-        build_chargemaster_item(self.facility, cpt="72148", charge="2450.00")
-        build_chargemaster_item(self.facility, cpt="99213", charge="175.00")
+        build_chargemaster_item(
+            self.facility, cpt="72148", charge="2450.00", description="MRI lumbar spine"
+        )
+        build_chargemaster_item(
+            self.facility, cpt="99213", charge="175.00", description="Office visit, established"
+        )
 
     def visit(self, *codes: str, scheduled_on: dt.datetime | None = None, **fields) -> Encounter:
         encounter = self.encounter(**fields)

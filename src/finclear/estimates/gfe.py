@@ -11,9 +11,9 @@ self-pay charge expected, and the disclaimers below, which the GFE document prin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
-from finclear.estimates.calculation import Calculation
-from finclear.estimates.inputs import EstimateInputs
 from finclear.rules.gfe import (
     GfeDeadline,
     GfeItem,
@@ -78,8 +78,9 @@ def _is_professional(code: str) -> bool:
     )
 
 
-def build_gfe(inputs: EstimateInputs, calculation: Calculation) -> GoodFaithEstimate:
-    encounter = inputs.encounter
+def build_gfe(encounter: Encounter, visit_day: dt.date, lines: Sequence[Any]) -> GoodFaithEstimate:
+    """The GFE of an encounter's lines (calculated or stored: code, description, units,
+    ``patient_total`` as the expected charge, ``diagnosis_codes``)."""
     facility = encounter.facility
     doctor = encounter.rendering_provider
     location = ", ".join(
@@ -107,10 +108,10 @@ def build_gfe(inputs: EstimateInputs, calculation: Calculation) -> GoodFaithEsti
             provider_npi=doctor.npi
             if _is_professional(line.code) and len(providers) > 1
             else facility.npi,
-            diagnosis_codes=line.diagnosis_codes,
+            diagnosis_codes=tuple(line.diagnosis_codes),
             quantity=max(int(line.units), 1),
         )
-        for line in calculation.lines
+        for line in lines
     )
     patient = encounter.patient
     primary = encounter.reason or (items[0].description if items else "")
@@ -118,7 +119,7 @@ def build_gfe(inputs: EstimateInputs, calculation: Calculation) -> GoodFaithEsti
         patient_name=patient.full_name,
         patient_date_of_birth=patient.date_of_birth,
         primary_service=primary,
-        scheduled_date=inputs.visit_date,
+        scheduled_date=visit_day,
         providers=tuple(providers),
         items=items,
         separately_scheduled=(),

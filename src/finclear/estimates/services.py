@@ -70,7 +70,9 @@ def build_estimate(
         estimate.gfe_requested_on = inputs.gfe_requested_on
         estimate.gfe_due = deadline.due
         estimate.gfe_rule = deadline.rule[:200]
-        estimate.gfe_problems = list(check_gfe(build_gfe(inputs, calc)))
+        estimate.gfe_problems = list(
+            check_gfe(build_gfe(inputs.encounter, inputs.visit_date, calc.lines))
+        )
     lines = [
         EstimateLine(
             line_number=line.line_number,
