@@ -271,10 +271,24 @@ def text(seg: Segment | None, pos: int, component: int = 0) -> str:
     return seg.get(pos, component) if seg is not None else ""
 
 
+def padded(seg: Segment, size: int) -> list[str]:
+    """The segment's elements (ID first), padded with "" to at least ``size``: element ``n``
+    is then ``padded(seg, size)[n]`` for any ``n < size``, as ``seg.get(n)`` would read it."""
+    elements = seg.elements
+    if len(elements) >= size:
+        return elements
+    return elements + [""] * (size - len(elements))
+
+
 def decimal_or_none(seg: Segment | None, pos: int, component: int = 0) -> Decimal | None:
     if seg is None:
         return None
-    value = seg.get(pos, component)
+    return decimal_value(seg, pos, seg.get(pos, component))
+
+
+def decimal_value(seg: Segment, pos: int, value: str) -> Decimal | None:
+    """``value``, read from element ``pos`` of ``seg`` (named in the error), as a number;
+    None when it is empty."""
     if not value:
         return None
     try:
@@ -287,21 +301,30 @@ def decimal_or_none(seg: Segment | None, pos: int, component: int = 0) -> Decima
 
 
 def decimal_of(seg: Segment, pos: int, component: int = 0) -> Decimal:
-    number = decimal_or_none(seg, pos, component)
+    number = decimal_value(seg, pos, seg.get(pos, component))
     if number is None:
         raise fail(seg, pos, "amount is missing")
     return number
 
 
+_DATES: dict[str, date] = {}  # dates already read: files repeat a few dates many times
+
+
 def parse_date(seg: Segment, pos: int, value: str | None = None) -> date:
     """A CCYYMMDD date (element ``pos`` of ``seg`` unless ``value`` is given)."""
     raw = seg.get(pos) if value is None else value
+    day = _DATES.get(raw)
+    if day is not None:
+        return day
     if len(raw) != 8 or not raw.isdigit():
         raise fail(seg, pos, f"{raw!r} is not a CCYYMMDD date")
     try:
-        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+        day = date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
     except ValueError:
         raise fail(seg, pos, f"{raw!r} is not a calendar date") from None
+    if len(_DATES) < 10_000:
+        _DATES[raw] = day
+    return day
 
 
 def date_or_none(seg: Segment | None, pos: int) -> date | None:
@@ -327,16 +350,54 @@ def parse_period(seg: Segment, qualifier_pos: int = 1) -> DatePeriod:
     return DatePeriod(qualifier, day, day)
 
 
+def segments_by_id(loop: Loop) -> dict[str, list[Segment]]:
+    """The loop's own segments grouped by segment ID, in file order: one pass over the loop
+    for a view that reads many kinds of segment from it."""
+    groups: dict[str, list[Segment]] = {}
+    for seg in loop.segments:
+        sid = seg.elements[0]
+        found = groups.get(sid)
+        if found is None:
+            groups[sid] = [seg]
+        else:
+            found.append(seg)
+    return groups
+
+
+def first_with(segments: list[Segment] | None, qualifier: str, pos: int = 1) -> Segment | None:
+    """The first of ``segments`` whose element ``pos`` is ``qualifier`` (as ``Loop.segment``)."""
+    for seg in segments or ():
+        if seg.get(pos) == qualifier:
+            return seg
+    return None
+
+
 def dtp_periods(loop: Loop) -> tuple[DatePeriod, ...]:
     return tuple(parse_period(seg) for seg in loop.segments_of("DTP"))
 
 
 def dtm_periods(loop: Loop) -> tuple[DatePeriod, ...]:
     """DTM dates (qualifier, CCYYMMDD) as one-day periods."""
+    return dtm_periods_of(loop.segments_of("DTM"))
+
+
+_DAYS: dict[tuple[str, str], DatePeriod] = {}  # one-day periods by (qualifier, CCYYMMDD)
+
+
+def dtm_periods_of(segments: list[Segment] | None) -> tuple[DatePeriod, ...]:
+    if not segments:
+        return ()
     periods = []
-    for seg in loop.segments_of("DTM"):
-        day = parse_date(seg, 2)
-        periods.append(DatePeriod(seg.get(1), day, day))
+    for seg in segments:
+        e = padded(seg, 3)
+        key = (e[1], e[2])
+        found = _DAYS.get(key)
+        if found is None:
+            day = parse_date(seg, 2, e[2])
+            found = DatePeriod(e[1], day, day)
+            if len(_DAYS) < 10_000:
+                _DAYS[key] = found
+        periods.append(found)
     return tuple(periods)
 
 
@@ -348,7 +409,13 @@ def period(periods: tuple[DatePeriod, ...], *qualifiers: str) -> DatePeriod | No
 
 
 def references(loop: Loop) -> tuple[Reference, ...]:
-    return tuple(Reference(seg.get(1), seg.get(2), seg.get(3)) for seg in loop.segments_of("REF"))
+    return references_of(loop.segments_of("REF"))
+
+
+def references_of(segments: list[Segment] | None) -> tuple[Reference, ...]:
+    if not segments:
+        return ()
+    return tuple([Reference(*padded(seg, 4)[1:4]) for seg in segments])
 
 
 def reference(loop: Loop | None, qualifier: str) -> str:
@@ -365,11 +432,23 @@ def traces(loop: Loop) -> tuple[Trace, ...]:
 
 
 def amounts(loop: Loop) -> tuple[Amount, ...]:
-    return tuple(Amount(seg.get(1), decimal_of(seg, 2)) for seg in loop.segments_of("AMT"))
+    return amounts_of(loop.segments_of("AMT"))
+
+
+def amounts_of(segments: list[Segment] | None) -> tuple[Amount, ...]:
+    if not segments:
+        return ()
+    return tuple([Amount(seg.get(1), decimal_of(seg, 2)) for seg in segments])
 
 
 def quantities(loop: Loop) -> tuple[Quantity, ...]:
-    return tuple(Quantity(seg.get(1), decimal_of(seg, 2)) for seg in loop.segments_of("QTY"))
+    return quantities_of(loop.segments_of("QTY"))
+
+
+def quantities_of(segments: list[Segment] | None) -> tuple[Quantity, ...]:
+    if not segments:
+        return ()
+    return tuple([Quantity(seg.get(1), decimal_of(seg, 2)) for seg in segments])
 
 
 def request_errors(loop: Loop) -> tuple[RequestError, ...]:
@@ -412,26 +491,38 @@ def party_of(loop: Loop | None, seg_id: str = "NM1", entity: str | None = None) 
 
 
 def party_of_nm1(seg: Segment, address: Address | None = None) -> Party:
+    e = padded(seg, 10)
     return Party(
-        entity=seg.get(1),
-        entity_type=seg.get(2),
-        name=seg.get(3),
-        first_name=seg.get(4),
-        middle_name=seg.get(5),
-        suffix=seg.get(7),
-        id_qualifier=seg.get(8),
-        id=seg.get(9),
+        entity=e[1],
+        entity_type=e[2],
+        name=e[3],
+        first_name=e[4],
+        middle_name=e[5],
+        suffix=e[7],
+        id_qualifier=e[8],
+        id=e[9],
         address=address,
     )
 
 
+_PROCEDURES: dict[str, Procedure] = {}  # by separator + composite: files repeat their codes
+
+
 def procedure_of(seg: Segment, pos: int) -> Procedure | None:
-    parts = seg.components(pos)
-    if not parts:
+    value = seg.get(pos)
+    if not value:
         return None
+    separator = seg.delimiters.component
+    key = separator + value
+    found = _PROCEDURES.get(key)
+    if found is not None:
+        return found
+    parts = value.split(separator)
     parts += [""] * (8 - len(parts))
-    modifiers = tuple(m for m in parts[2:6] if m)
-    return Procedure(parts[0], parts[1], modifiers, parts[6])
+    procedure = Procedure(parts[0], parts[1], tuple(filter(None, parts[2:6])), parts[6])
+    if len(_PROCEDURES) < 10_000:
+        _PROCEDURES[key] = procedure
+    return procedure
 
 
 def hl_index(root: Loop) -> dict[str, Loop]:

@@ -22,24 +22,26 @@ from finclear.x12.views.common import (
     Trace,
     TransactionLike,
     ViewError,
-    amounts,
+    amounts_of,
     child_loops,
     date_or_none,
     decimal_of,
-    decimal_or_none,
-    dtm_periods,
+    decimal_value,
+    dtm_periods_of,
     fail,
-    find_loops,
     first_loop,
     first_segment,
+    padded,
     parse_date,
     party_of,
     party_of_nm1,
     period,
     procedure_of,
-    quantities,
+    quantities_of,
     references,
+    references_of,
     root_of,
+    segments_by_id,
     table_segments,
     text,
 )
@@ -196,12 +198,13 @@ class RemittanceView:
         )
         payer_loop = first_loop(root, "1000A")
         payee_loop = first_loop(root, "1000B")
+        headers, plb_segments = _headers_and_plbs(root)
         claims = [
             _claim(claim_loop, text(header.segment("LX"), 1))
-            for header in find_loops(root, "2000")
+            for header in headers
             for claim_loop in child_loops(header, "2100")
         ]
-        plbs = [_plb(seg) for loop in root.walk() for seg in loop.segments_of("PLB")]
+        plbs = [_plb(seg) for seg in plb_segments]
         return cls(
             control_number=text(st, 2),
             payment=Payment(
@@ -223,43 +226,69 @@ class RemittanceView:
         )
 
 
+def _headers_and_plbs(root: Loop) -> tuple[list[Loop], list[Segment]]:
+    """The 2000 loops and the PLB segments anywhere in the tree, in file order (one walk)."""
+    headers: list[Loop] = []
+    plbs: list[Segment] = []
+    stack = [root]
+    while stack:
+        loop = stack.pop()
+        if loop.id == "2000":
+            headers.append(loop)
+        for seg in loop.segments:
+            if seg.elements[0] == "PLB":
+                plbs.append(seg)
+        stack.extend(reversed(loop.loops))
+    return headers, plbs
+
+
 def adjustments_of(loop: Loop) -> tuple[Adjustment, ...]:
     """Every CAS of ``loop``, its up to six (reason, amount, quantity) triplets expanded."""
+    return _adjustments(loop.segments_of("CAS"))
+
+
+def _adjustments(segments: list[Segment] | None) -> tuple[Adjustment, ...]:
     out = []
-    for seg in loop.segments_of("CAS"):
-        for pos in range(2, 20, 3):
-            reason = seg.get(pos)
+    for seg in segments or ():
+        e = padded(seg, 20)
+        for pos in range(2, min(len(seg.elements), 20), 3):
+            reason = e[pos]
             if not reason:
                 continue
-            amount = decimal_or_none(seg, pos + 1)
+            amount = decimal_value(seg, pos + 1, e[pos + 1])
             if amount is None:
                 raise fail(seg, pos + 1, f"adjustment reason {reason} has no amount")
-            out.append(Adjustment(seg.get(1), reason, amount, decimal_or_none(seg, pos + 2)))
+            out.append(Adjustment(e[1], reason, amount, decimal_value(seg, pos + 2, e[pos + 2])))
     return tuple(out)
 
 
 def _claim(loop: Loop, header_number: str) -> ClaimPayment:
-    clp = loop.segment("CLP")
+    groups = segments_by_id(loop)
+    clp = groups["CLP"][0] if "CLP" in groups else None
     if clp is None:
         raise ViewError(f"loop {loop.id} has no CLP segment")
+    names: dict[str, Segment] = {}  # the first NM1 of each entity code (NM101)
+    for seg in groups.get("NM1", ()):
+        names.setdefault(seg.get(1), seg)
 
     def name(entity: str) -> Party | None:
-        seg = loop.segment("NM1", entity)
+        seg = names.get(entity)
         return party_of_nm1(seg) if seg else None
 
+    e = padded(clp, 12)
     return ClaimPayment(
-        patient_control_number=clp.get(1),
-        status=clp.get(2),
+        patient_control_number=e[1],
+        status=e[2],
         charge=decimal_of(clp, 3),
         payment=decimal_of(clp, 4),
-        patient_responsibility=decimal_or_none(clp, 5),
-        filing_indicator=clp.get(6),
-        payer_claim_number=clp.get(7),
-        facility_type=clp.get(8),
-        frequency=clp.get(9),
-        drg=clp.get(11),
+        patient_responsibility=decimal_value(clp, 5, e[5]),
+        filing_indicator=e[6],
+        payer_claim_number=e[7],
+        facility_type=e[8],
+        frequency=e[9],
+        drg=e[11],
         header_number=header_number,
-        adjustments=adjustments_of(loop),
+        adjustments=_adjustments(groups.get("CAS")),
         patient=name("QC"),
         insured=name("IL"),
         corrected_patient=name("74"),
@@ -267,32 +296,34 @@ def _claim(loop: Loop, header_number: str) -> ClaimPayment:
         crossover_carrier=name("TT"),
         corrected_payer=name("PR"),
         other_subscriber=name("GB"),
-        dates=dtm_periods(loop),
-        references=references(loop),
-        amounts=amounts(loop),
-        quantities=quantities(loop),
+        dates=dtm_periods_of(groups.get("DTM")),
+        references=references_of(groups.get("REF")),
+        amounts=amounts_of(groups.get("AMT")),
+        quantities=quantities_of(groups.get("QTY")),
         lines=tuple(_line(line) for line in child_loops(loop, "2110")),
     )
 
 
 def _line(loop: Loop) -> ServiceLine:
-    svc = loop.segment("SVC")
+    groups = segments_by_id(loop)
+    svc = groups["SVC"][0] if "SVC" in groups else None
     if svc is None:
         raise ViewError(f"loop {loop.id} has no SVC segment")
+    e = padded(svc, 8)
     return ServiceLine(
         procedure=procedure_of(svc, 1),
         charge=decimal_of(svc, 2),
         payment=decimal_of(svc, 3),
-        revenue_code=svc.get(4),
-        units=decimal_or_none(svc, 5),
-        original_procedure=procedure_of(svc, 6),
-        original_units=decimal_or_none(svc, 7),
-        dates=dtm_periods(loop),
-        adjustments=adjustments_of(loop),
-        references=references(loop),
-        amounts=amounts(loop),
-        quantities=quantities(loop),
-        remarks=tuple(Remark(seg.get(1), seg.get(2)) for seg in loop.segments_of("LQ")),
+        revenue_code=e[4],
+        units=decimal_value(svc, 5, e[5]),
+        original_procedure=procedure_of(svc, 6) if e[6] else None,
+        original_units=decimal_value(svc, 7, e[7]),
+        dates=dtm_periods_of(groups.get("DTM")),
+        adjustments=_adjustments(groups.get("CAS")),
+        references=references_of(groups.get("REF")),
+        amounts=amounts_of(groups.get("AMT")),
+        quantities=quantities_of(groups.get("QTY")),
+        remarks=tuple(Remark(seg.get(1), seg.get(2)) for seg in groups.get("LQ", ())),
     )
 
 
