@@ -5,10 +5,12 @@ manual records, documents, cancellation, alerts and the clearance check."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from finclear.authorizations import services
 from finclear.authorizations.checks import check_authorization
@@ -429,3 +431,23 @@ def test_the_batch_coverage_is_the_single_one_in_a_fixed_number_of_queries(
     more = encounters + [mri_encounter(clinic) for _ in range(3)]
     with django_assert_max_num_queries(6):
         services.build_coverages(more)
+
+
+def test_the_upkeep_command_expires_and_alerts(clinic: Clinic) -> None:
+    encounter = mri_encounter(clinic)
+    services.do_record_obtained(
+        encounter,
+        channel=Channel.PHONE,
+        status=AuthorizationStatus.APPROVED,
+        certification_number="OLD-1",
+        start_date=dt.date(2020, 1, 1),
+        end_date=dt.date(2020, 1, 31),
+        services=[services.ObtainedService("70553", Decimal(1))],
+        obtained_from="phone",
+        obtained_at=dt.datetime(2019, 12, 20, tzinfo=EASTERN),
+        user=None,
+    )
+    out = io.StringIO()
+    call_command("authorization_upkeep", stdout=out)
+    assert out.getvalue().strip() == "1 authorizations expired, 0 alert tasks opened"
+    assert Authorization.objects.get().status == AuthorizationStatus.EXPIRED

@@ -66,4 +66,5 @@ def do_authorize_demo_schedule() -> int:
         )
         services.do_request(auth, sender_for(auth.payer), channel=auth.channel or Channel.X12_278)
         requested += 1
+    services.do_raise_alerts()
     return requested
