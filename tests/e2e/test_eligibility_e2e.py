@@ -23,6 +23,7 @@ from finclear.eligibility.models import CheckStatus, CoverageState, EligibilityC
 from finclear.organizations.models import Department, Facility, Organization, Provider
 from finclear.patients.models import Coverage, Patient
 from finclear.payers.models import Payer, Plan
+from finclear.rules.benefits import parse_271
 from finclear.scheduling.models import Encounter, ServiceLine
 from finclear.workqueue.models import Task, TaskKind
 from finclear.x12 import EligibilityView, read, validate
@@ -140,6 +141,7 @@ def check_x12(check: EligibilityCheck, tmp_path: Path) -> None:
             if name == "270":
                 assert check.date_of_service.isoformat() in values(models, "date_time_period")
                 continue
+            assert parse_271(text) == ours  # the fast reader the service uses agrees
             asked = ours.members[-1]
             assert asked.plan_begin is not None
             assert asked.plan_begin.isoformat() in values(models, "date_time_period")

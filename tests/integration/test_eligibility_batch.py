@@ -79,13 +79,18 @@ def test_the_window_holds_the_next_days_with_something_to_verify(payer, schedule
     assert selection.window_end - selection.window_start == dt.timedelta(days=6)
 
 
-def test_a_batch_verifies_records_counts_and_is_safe_to_run_again(payer, schedule):
+@override_settings(TASKS=IMMEDIATE)
+def test_a_batch_verifies_records_counts_and_is_safe_to_run_again(
+    payer, schedule, django_capture_on_commit_callbacks
+):
     clinic, encounters, _ = schedule
     payer.inactive.add(clinic.coverage.member_id)  # the first patient's coverage
 
     run = batch.do_start_batch(7, triggered_by="test", chunk_size=2, enqueue=False)
     assert (run.selected, run.chunks.count()) == (6, 3)
-    run_all_chunks(run)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run_all_chunks(run)
+    assert len(callbacks) == 3  # one case-status task per chunk
 
     run.refresh_from_db()
     assert run.status == EligibilityBatchRun.Status.DONE

@@ -40,7 +40,7 @@ from finclear.payers.models import PayerIdentifier
 from finclear.rules.benefits import is_stale
 from finclear.scheduling.models import Encounter, EncounterStatus, ServiceLine
 from finclear.workqueue.models import ClearanceCase
-from finclear.workqueue.services import do_ensure_cases, do_recompute_cases
+from finclear.workqueue.services import do_ensure_cases
 
 log = logging.getLogger("finclear.eligibility")
 
@@ -174,6 +174,13 @@ def do_enqueue_chunks(chunk_ids: Iterable[int]) -> None:
 
     for chunk_id in chunk_ids:
         verify_chunk.enqueue(chunk_id)
+
+
+def do_enqueue_recompute(case_ids: list[int]) -> None:
+    from finclear.eligibility.tasks import recompute_cases
+
+    if case_ids:
+        recompute_cases.enqueue(case_ids)
 
 
 def do_claim_chunk(chunk_id: int, worker: str) -> bool:
@@ -341,7 +348,10 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
         for case in ClearanceCase.objects.filter(encounter_id__in=encounter_ids)
     }
     do_apply_tasks([(check, cases[check.encounter_id]) for check in checks])
-    do_recompute_cases(case.pk for case in cases.values())
+    # The cases' statuses are derived by every app's checks: a task of its own does it, so a
+    # chunk's transaction (and the verification rate) does not wait on other apps' checks.
+    case_ids = sorted(case.pk for case in cases.values())
+    transaction.on_commit(lambda: do_enqueue_recompute(case_ids))
     counts = Counter(classify(check) for check in checks)
     processed = len(chunk.pairs)
     EligibilityBatchRun.objects.filter(pk=run.pk).update(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,7 @@ from finclear.eligibility.models import (
 from finclear.organizations.validation import do_save_checked
 from finclear.patients.models import Coverage
 from finclear.rules.benefits import (
+    BenefitRow,
     EligibilityResult,
     ResponseError,
     Verdict,
@@ -177,19 +178,23 @@ def do_exchange(
     return out
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+ROW_FIELDS = tuple(f.name for f in fields(BenefitRow))
+
+
 def benefit_rows_json(result: EligibilityResult) -> list[dict[str, Any]]:
     """The normalized rows as JSON: Decimals as strings, never floats."""
-    rows = []
-    for row in result.rows:
-        item = asdict(row)
-        for key, value in item.items():
-            if isinstance(value, Decimal):
-                item[key] = str(value)
-            elif isinstance(value, tuple):
-                item[key] = list(value)
-        item["kind"] = str(row.kind)
-        rows.append(item)
-    return rows
+    return [
+        {name: _json_value(getattr(row, name)) for name in ROW_FIELDS} | {"kind": str(row.kind)}
+        for row in result.rows
+    ]
 
 
 def build_check(

@@ -15,6 +15,7 @@ from django_tasks import task
 
 from finclear.audit.context import audit_context
 from finclear.eligibility.batch import do_run_chunk, do_start_batch
+from finclear.workqueue.services import do_recompute_cases
 
 
 @task()
@@ -29,3 +30,10 @@ def verify_upcoming(days: int = 7) -> int:
     """Start a batch run over the next ``days`` days; returns the run's id."""
     with audit_context(channel="task"):
         return do_start_batch(days, triggered_by="task").pk
+
+
+@task()
+def recompute_cases(case_ids: list[int]) -> int:
+    """Derive the clearance status of the cases a batch chunk verified (idempotent)."""
+    with audit_context(channel="task"):
+        return do_recompute_cases(case_ids)

@@ -69,8 +69,10 @@ def follow_run(
                 on_progress(run)
             break
         time.sleep(POLL_SECONDS)
+    # The workers stop once the queue is empty: the chunks' follow-up tasks (case statuses)
+    # are done too when they return.
     for thread in threads:
-        thread.join(timeout=1)
+        thread.join()
     return run
 
 

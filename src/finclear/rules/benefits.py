@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from finclear.codes.aaa import advice_for
 from finclear.codes.service_types import PLAN_COVERAGE, service_type_name
+from finclear.rules.fast271 import read_271_segments
 from finclear.x12 import EligibilityView, X12Error, read
 from finclear.x12.errors import Severity
 from finclear.x12.views.common import RequestError
@@ -186,12 +187,17 @@ class ServiceBenefits:
     messages: tuple[str, ...] = ()
 
 
-def parse_271(text: str, source: str = "271") -> EligibilityView:
-    """The one 271 transaction of ``text``; ``ResponseError`` says where it is malformed."""
+def parse_271(text: str, source: str = "271", *, fast: bool = True) -> EligibilityView:
+    """The one 271 transaction of ``text``; ``ResponseError`` says where it is malformed.
+
+    ``fast`` reads the segments straight into the view (``finclear.rules.fast271``); without
+    it the reader builds the guide's loop tree and the typed view reads that (slower, and
+    stricter about segments out of place).
+    """
     if not text.strip():
         raise ResponseError(f"{source}: the payer returned no X12 payload")
     try:
-        document = read(text, source)
+        document = read(text, source, loops=not fast)
     except X12Error as exc:
         raise ResponseError(f"{source}: not readable as X12: {exc}") from None
     fatal = [f for f in document.all_findings() if f.severity is Severity.ERROR]
@@ -204,10 +210,12 @@ def parse_271(text: str, source: str = "271") -> EligibilityView:
         raise ResponseError(
             f"{source}: expected a 271 eligibility response, got a {tx.transaction_set}"
         )
-    if tx.root is None or fatal:
+    if fatal or (not fast and tx.root is None):
         first = fatal[0].describe() if fatal else "its structure could not be read"
         raise ResponseError(f"{source}: malformed 271 ({len(fatal)} errors), first: {first}")
     try:
+        if fast:
+            return read_271_segments(tx.segments)
         return EligibilityView.from_transaction(tx)
     except X12Error as exc:
         raise ResponseError(f"{source}: malformed 271: {exc}") from None

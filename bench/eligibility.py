@@ -1,0 +1,211 @@
+"""Eligibility benchmark: real-time latency and batch throughput, on SQLite and PostgreSQL.
+
+Each database runs in a child process (Django reads its database once): a fresh database is
+migrated and seeded with a synthetic clinic of ``--encounters`` encounters; the payer simulator
+(``finclear payersim``, no added latency) answers on loopback. Then:
+
+- batch: every encounter of the window with a coverage to verify, through the tasks API
+  (``--workers`` task workers in the process), storing the checks, tasks and case statuses:
+  encounters verified per second;
+- real time: ``--checks`` sequential ``do_verify`` calls (270 built, sent, 271 read,
+  normalized and stored): latency p50 / p95 / p99, end to end.
+
+The peer figure for scale: CAQH CORE allows 20 s for a real-time round trip. Targets on the
+2-core machine with PostgreSQL: p95 <= 25 ms, batch >= 500 encounters/s.
+
+    .venv/bin/python bench/eligibility.py [--encounters 10000] [--checks 1000] [--workers 2]
+        [--databases sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get(
+    "FINCLEAR_BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+)
+PG_DATABASE = "finclear_bench_eligibility"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def fresh_postgres() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
+
+
+def child(args: argparse.Namespace) -> None:
+    """Runs with FINCLEAR_DATABASE_URL and FINCLEAR_VAR_DIR set by the parent."""
+    import logging
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finclear.app.settings")
+    import django
+
+    django.setup()
+    logging.getLogger("finclear").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("django_tasks").setLevel(logging.WARNING)
+    logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from finclear.audit.context import audit_context
+    from finclear.connect.gateway import PayerEndpoint
+    from finclear.demo.records import SeedParams
+    from finclear.demo.seeding import do_seed
+    from finclear.eligibility import endpoints
+    from finclear.eligibility.batch import do_start_batch, load_pairs
+    from finclear.eligibility.models import EligibilityCheck
+    from finclear.eligibility.services import do_verify
+    from finclear.eligibility.simulator import (
+        DEV_PASSWORD,
+        DEV_USERNAME,
+        SENDER_ID,
+        start_simulator,
+    )
+    from finclear.eligibility.workers import do_run_to_end
+    from finclear.payers.models import Payer
+
+    var = Path(os.environ["FINCLEAR_VAR_DIR"])
+    call_command("migrate", interactive=False, verbosity=0)
+    days = 14
+    params = SeedParams(
+        patients=max(1, args.encounters // 2),
+        days=days,
+        seed=11,
+        start_date=timezone.localdate(),
+        encounters=args.encounters,
+    )
+    with audit_context(channel="cli"):
+        do_seed(params, reset=False, scenario_path=var / "scenario.json")
+    simulator = start_simulator(var / "scenario.json", var / "payersim.log")
+    try:
+        endpoints.use_endpoints(
+            {
+                payer_id: PayerEndpoint(
+                    payer_key=payer_id,
+                    url=f"{simulator.url}/core/mime",
+                    protocol="mime",
+                    sender_id=SENDER_ID,
+                    receiver_id=payer_id,
+                    username=DEV_USERNAME,
+                    password=DEV_PASSWORD,
+                )
+                for payer_id in Payer.objects.exclude(payer_type="self_pay").values_list(
+                    "primary_payer_id", flat=True
+                )
+            }
+        )
+        with audit_context(channel="cli"):
+            clock = time.perf_counter()
+            run = do_start_batch(days, triggered_by="bench", chunk_size=args.chunk_size)
+            run = do_run_to_end(run, args.workers)
+            batch_seconds = time.perf_counter() - clock
+            pairs = list(
+                EligibilityCheck.objects.filter(status="verified")
+                .order_by("pk")
+                .values_list("encounter_id", "coverage_id")[: args.checks]
+            )
+            encounters, coverages = load_pairs(pairs)
+            latencies = []
+            for enc_id, cov_id in pairs:
+                start = time.perf_counter()
+                check = do_verify(encounters[enc_id], coverages[cov_id])
+                latencies.append((time.perf_counter() - start) * 1000)
+                if check.status == "error":
+                    raise SystemExit(f"real-time check failed: {check.error}")
+    finally:
+        simulator.stop()
+    print(
+        json.dumps(
+            {
+                "database": connection.vendor,
+                "scheduled": run.scheduled,
+                "verified_in_batch": run.processed,
+                "batch_errors": run.errors,
+                "batch_status": run.status,
+                "batch_seconds": batch_seconds,
+                "batch_rate": run.processed / batch_seconds,
+                "checks": len(latencies),
+                "p50": percentile(latencies, 0.50),
+                "p95": percentile(latencies, 0.95),
+                "p99": percentile(latencies, 0.99),
+                "mean": statistics.fmean(latencies),
+            }
+        )
+    )
+
+
+def run_child(database: str, args: argparse.Namespace) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="finclear-bench-elig-") as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3" if database == "sqlite" else fresh_postgres()
+        env = {
+            **os.environ,
+            "FINCLEAR_DATABASE_URL": url,
+            "FINCLEAR_VAR_DIR": tmp,
+            "FINCLEAR_LOG_LEVEL": "WARNING",
+        }
+        command = [
+            sys.executable, __file__, "--child",
+            "--encounters", str(args.encounters), "--checks", str(args.checks),
+            "--workers", str(args.workers), "--chunk-size", str(args.chunk_size),
+        ]  # fmt: skip
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{database}: the benchmark failed:\n{done.stderr[-4000:]}")
+        result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--encounters", type=int, default=10_000)
+    parser.add_argument("--checks", type=int, default=1_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--chunk-size", type=int, default=100)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    load = os.getloadavg()[0]
+    print(f"eligibility bench: {args.encounters:,} encounters seeded, {args.checks:,} real-time")
+    print(f"checks, {args.workers} task workers, loopback simulator; load average {load:.1f}")
+    header = (
+        f"{'database':<11}{'in window':>10}{'verified':>10}{'batch s':>9}{'enc/s':>8}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+    )
+    print(header)
+    for database in args.databases.split(","):
+        r = run_child(database.strip(), args)
+        print(
+            f"{r['database']:<11}{r['scheduled']:>10,}{r['verified_in_batch']:>10,}"
+            f"{r['batch_seconds']:>9.1f}{r['batch_rate']:>8.0f}"
+            f"{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}"
+        )
+        if r["batch_errors"]:
+            print(f"  {r['batch_errors']} batch checks ended in error ({r['batch_status']})")
+    print("targets (PostgreSQL, 2 cores): p95 <= 25 ms, batch >= 500 encounters/s;")
+    print("CAQH CORE allows 20,000 ms for a real-time round trip.")
+
+
+if __name__ == "__main__":
+    main()
