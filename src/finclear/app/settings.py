@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "finclear.eligibility",
     "finclear.contracts",
     "finclear.estimates",
+    "finclear.assistance",
     "finclear.api",
     "finclear.reports",
 ]
@@ -187,4 +188,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("FINCLEAR_LOG_LEVEL", "INFO")},
+    # Per-request chatter of the HTTP client and the task runner: warnings only, unless asked.
+    "loggers": {
+        name: {"level": os.environ.get("FINCLEAR_LOG_LEVEL_LIBS", "WARNING")}
+        for name in ("httpx", "httpcore", "django_tasks", "django_tasks_db")
+    },
 }

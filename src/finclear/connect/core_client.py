@@ -179,7 +179,8 @@ class CoreGateway:
                 and response.payload_type == PayloadType.X12_271_RESPONSE
                 and has_busy_rejection(response.payload)
             )
-            log.info(
+            # A plain success is routine: debug. Rejections and retries are worth an operator's eye.
+            (log.debug if result.core_error_code == "Success" and not busy else log.info)(
                 "payer %s %s %s attempt %d: %s%s",
                 endpoint.payer_key,
                 payload_type,
