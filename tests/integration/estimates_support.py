@@ -64,3 +64,31 @@ class EstimateClinic(Clinic):
 
 
 SCHEDULED = dt.datetime(2026, 11, 2, 10, 0, tzinfo=EASTERN)  # Monday
+
+
+def build_policy(facility, **fields):
+    """A sliding-scale FAP: free at or below 200% of poverty, 80/60/40/20% off up to 400%."""
+    from finclear.assistance.models import AssistancePolicy, DiscountTier
+    from finclear.rules.assistance import build_sliding_scale
+
+    values = {
+        "name": "Synthetic FAP",
+        "effective_from": dt.date(2025, 1, 1),
+        "presumptive_sources": ["medicaid", "snap"],
+        "agb_percent": D("38.50"),
+        "plan_min_monthly": D("50.00"),
+        "plan_max_months": 12,
+        "plan_default_after": 2,
+        "plan_grace_days": 0,
+    }
+    values.update(fields)
+    policy = AssistancePolicy(facility=facility, **values)
+    do_save_checked(policy)
+    for tier in build_sliding_scale(D(200), D(400), 4):
+        DiscountTier.objects.create(
+            policy=policy,
+            name=tier.name,
+            max_percent=tier.max_percent,
+            discount_percent=tier.discount_percent,
+        )
+    return policy
