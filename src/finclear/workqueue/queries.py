@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from finclear.accounts.scoping import facility_ids_for
 from finclear.rules.clearance import ITEM_FLAG, Item
@@ -180,17 +180,20 @@ def build_worklist(
 
 
 def neighbours(user: Any, case: ClearanceCase) -> tuple[int | None, int | None]:
-    """The cases before and after this one in the user's to-do list by priority (j/k)."""
-    todo = cases_for_user(user).exclude(status=CaseStatus.CLEARED)
-    before = (
-        todo.filter(priority__gt=case.priority)
-        .order_by("priority", "-due_date", "-id")
-        .values_list("pk", flat=True)
-        .first()
+    """The cases before and after this one in the user's to-do list by priority (j/k).
+
+    The list's order is (-priority, due_date, id): "after" is anything later in that order.
+    """
+    todo = cases_for_user(user).exclude(status=CaseStatus.CLEARED).exclude(pk=case.pk)
+    p, d, pk = case.priority, case.due_date, case.pk
+    later = Q(priority__lt=p) | Q(priority=p, due_date__gt=d) | Q(priority=p, due_date=d, id__gt=pk)
+    earlier = (
+        Q(priority__gt=p) | Q(priority=p, due_date__lt=d) | Q(priority=p, due_date=d, id__lt=pk)
     )
-    after = (
-        todo.filter(priority__lt=case.priority)
-        .order_by("-priority", "due_date", "id")
+    after = todo.filter(later).order_by(*SORTS["priority"]).values_list("pk", flat=True).first()
+    before = (
+        todo.filter(earlier)
+        .order_by("priority", "-due_date", "-id")
         .values_list("pk", flat=True)
         .first()
     )
