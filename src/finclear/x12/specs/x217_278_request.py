@@ -24,6 +24,8 @@ Sources (details, what is simplified and what could not be verified: docs/x12-gu
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from finclear.x12.specs.codelists import (
     CERTIFICATION_TYPE_CODES,
     COMMUNICATION_QUALIFIERS,
@@ -2321,6 +2323,12 @@ PATIENT_EVENT_LOOP = LoopSpec(
 )
 
 
+# Under the subscriber (2000C), the patient event follows only when the patient IS the
+# subscriber; when a dependent level (2000D) is sent, the event loop nests under it instead.
+# So at this placement the loop is situational; under 2000D it stays required.
+SUBSCRIBER_PATIENT_EVENT_LOOP = replace(PATIENT_EVENT_LOOP, usage=Usage.SITUATIONAL)
+
+
 ROOT = LoopSpec(
     "ST",
     "Health Care Services Review Information - Request for Review",
@@ -3906,7 +3914,7 @@ ROOT = LoopSpec(
                                         PATIENT_EVENT_LOOP,
                                     ),
                                 ),
-                                PATIENT_EVENT_LOOP,
+                                SUBSCRIBER_PATIENT_EVENT_LOOP,
                             ),
                         ),
                     ),
