@@ -12,8 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from finclear.assistance.demo import do_ensure_demo_policies
 from finclear.authorizations.demo import do_authorize_demo_schedule
 from finclear.eligibility.simulator import do_verify_demo_schedule
+from finclear.estimates.demo import do_estimate_demo_schedule
 from finclear.workqueue.models import ClearanceCase
 from finclear.workqueue.services import do_recompute_cases
 
@@ -47,6 +49,16 @@ STEPS: list[PipelineStep] = [
         name="authorizations",
         description="evaluate the authorization rules on the schedule, request what is needed",
         run=do_authorize_demo_schedule,
+    ),
+    PipelineStep(
+        name="estimates",
+        description="price the schedule with the demo contracts; estimates and GFEs per encounter",
+        run=do_estimate_demo_schedule,
+    ),
+    PipelineStep(
+        name="assistance policy",
+        description="a sliding-scale financial assistance policy for each facility without one",
+        run=do_ensure_demo_policies,
     ),
     PipelineStep(
         name="clearance status",
