@@ -85,6 +85,7 @@ COLUMNS: tuple[str, ...] = (
     *LINE_COLUMNS,
 )
 REQUIRED_COLUMNS = ("mrn", "last_name", "first_name", "date_of_birth")
+_KNOWN_COLUMNS = frozenset(COLUMNS)
 
 _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(.*)$")
 _LINE_ITEM = re.compile(
@@ -152,7 +153,7 @@ def parse_row(
     """One CSV row into a record, or its problems (every bad cell, not only the first)."""
     if row.get(None):
         return [problem(name, location, "row", f"{len(row[None])} more value(s) than columns")]
-    cells = {k: (v or "").strip() for k, v in row.items() if k is not None and k in COLUMNS}
+    cells = {k: (v or "").strip() for k, v in row.items() if k in _KNOWN_COLUMNS}
     prefixes = [p for p in COVERAGE_PREFIXES if any(cells.get(f"{p}_{f}") for f in COVERAGE_FIELDS)]
     raw: dict[str, Any] = {
         "kind": "schedule",

@@ -1,9 +1,15 @@
 """Importing a parsed intake file into the database: ``do_import``.
 
-Each record is written in its own savepoint: a record that fails (unknown reference data, a
-model validation error) is rolled back alone and reported; the others are kept. Matching rules
-(docs/intake-csv.md): patient by (facility, MRN), coverage by (patient, order) among active
-coverages, encounter by (facility, external ID). Reference data is matched, never created.
+Matching rules (docs/intake-csv.md): patient by (facility, MRN), coverage by (patient, order)
+among active coverages, encounter by (facility, external ID). Reference data is matched, never
+created. The rows the file's keys name are read in bulk first (``KnownRows``), reference data
+once per distinct code (``ReferenceData``).
+
+Each record is checked on its own and a bad one is reported, never half-written; the others are
+kept. A record that only creates rows is validated and queued, and the queue is written in bulk
+(``batch.do_write_batch``, audit events included). A record that changes existing rows is
+written at once in its own savepoint, after the queue, so records still apply in file order. A
+record that leaves everything as it is writes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from finclear.audit.context import audit_context
+from finclear.intake.batch import PendingBatch, PendingRecord, do_write_batch
+from finclear.intake.known import EncounterKey, KnownRows, LineKeys, PatientKey, build_line_key
 from finclear.intake.models import ImportRun
 from finclear.intake.parsers import ParseResult, parse_file, source_field
 from finclear.intake.records import (
@@ -31,18 +39,15 @@ from finclear.intake.records import (
     IntakeRecord,
     problem,
 )
+from finclear.intake.references import ReferenceData
 from finclear.organizations.models import Department, Facility, Provider
 from finclear.patients.models import Coverage, Guarantor, Patient
-from finclear.payers.models import Payer, PayerIdentifier, Plan
-from finclear.scheduling.models import Encounter, ServiceLine
-from finclear.scheduling.services import (
-    ServiceLineInput,
-    do_add_diagnosis,
-    do_add_service_line,
-    do_set_encounter_status,
-)
+from finclear.payers.models import Payer, Plan
+from finclear.scheduling.models import Diagnosis, Encounter, ServiceLine
+from finclear.scheduling.services import do_set_encounter_status
 from finclear.workqueue.services import do_ensure_cases
 
+BATCH_SIZE = 500
 DEFAULT_PLACE_OF_SERVICE = {"outpatient": "22", "inpatient": "21", "emergency": "23"}
 # Fields whose values are patient data: a message about them never shows the value.
 PATIENT_DATA_FIELDS = frozenset(
@@ -139,16 +144,67 @@ def do_import(
 
 
 def _import_records(parsed: ParseResult, result: ImportResult, facility_code: str) -> None:
-    importer = _Importer(default_facility=facility_code)
+    importer = _Importer(facility_code)
+    importer.do_prefetch(parsed.records)
+    batch = PendingBatch()
     for record in parsed.records:
         try:
-            with transaction.atomic():
-                outcome = importer.do_record(record)
+            pending = importer.plan_record(record)
         except RecordFailed as exc:
-            result.failed += 1
-            result.problems.extend(exc.problems)
+            _count_failure(result, exc)
             continue
-        setattr(result, outcome, getattr(result, outcome) + 1)
+        except _NeedsUpdate:
+            _flush(importer, batch, result)
+            _import_one(importer, record, result)
+            continue
+        if pending.objects:
+            batch.add(pending)
+            if len(batch) >= BATCH_SIZE:
+                _flush(importer, batch, result)
+        else:
+            _count(result, pending.outcome)
+    _flush(importer, batch, result)
+
+
+def _flush(importer: _Importer, batch: PendingBatch, result: ImportResult) -> None:
+    """Write the queued records together; if that fails, each again in its own savepoint."""
+    if not batch.records:
+        return
+    records, batch.records = batch.records, []
+    try:
+        do_write_batch(PendingBatch(records), _remember_loaded)
+    except IntegrityError:
+        for pending in records:
+            importer.known.forget(pending.patient_key, pending.encounter_key)
+        for pending in records:
+            _import_one(importer, pending.record, result)
+        return
+    for pending in records:
+        _count(result, pending.outcome)
+
+
+def _import_one(importer: _Importer, record: IntakeRecord, result: ImportResult) -> None:
+    """One record written at once, in its own savepoint (rolled back alone if it fails)."""
+    try:
+        with transaction.atomic():
+            outcome = importer.do_record(record)
+    except RecordFailed as exc:
+        _count_failure(result, exc)
+        return
+    _count(result, outcome)
+
+
+def _count(result: ImportResult, outcome: str) -> None:
+    setattr(result, outcome, getattr(result, outcome) + 1)
+
+
+def _count_failure(result: ImportResult, exc: RecordFailed) -> None:
+    result.failed += 1
+    result.problems.extend(exc.problems)
+
+
+class _NeedsUpdate(Exception):
+    """The record changes rows that exist: it is written at once, not queued."""
 
 
 class _Changes:
@@ -163,41 +219,149 @@ class _Changes:
         return "created" if self.created else "updated" if self.updated else "unchanged"
 
 
+class _Writer:
+    """Validates and writes (or, when ``queued``, queues) one record's rows; tracks changes.
+
+    Queued: only rows the record creates may be changed; changing any other row raises
+    ``_NeedsUpdate`` before touching it, and the record is then written at once.
+    """
+
+    def __init__(self, record: IntakeRecord, queued: bool) -> None:
+        self.record = record
+        self.queued = queued
+        self.changes = _Changes()
+        self.new: list[models.Model] = []
+        self.patient_key: PatientKey | None = None
+        self.encounter_key: EncounterKey | None = None
+
+    def is_new(self, obj: models.Model) -> bool:
+        return any(obj is o for o in self.new)
+
+    def create(self, obj: models.Model) -> models.Model:
+        self.new.append(obj)
+        return obj
+
+    def assign(self, obj: models.Model, values: dict[str, Any]) -> None:
+        if self.queued and not self.is_new(obj):
+            if any(_differs(obj, name, value) for name, value in values.items()):
+                raise _NeedsUpdate
+            return
+        if obj.pk is not None and not hasattr(obj, "_intake_loaded"):
+            _remember_loaded(obj)
+        for name, value in values.items():
+            setattr(obj, name, value)
+
+    def save(self, obj: models.Model, where: str) -> None:
+        """Validate (``full_clean``) and save an object if it is new or changed; report failures."""
+        is_new = self.is_new(obj)
+        # Queued, ``assign`` has refused any change to a row the record did not create.
+        if not is_new and (self.queued or obj.pk is None or not _changed_fields(obj)):
+            return
+        try:
+            _validate(obj, full=not self.queued)
+            if not self.queued:
+                obj.save()
+        except ValidationError as exc:
+            raise RecordFailed(_validation_problems(self.record, where, exc, obj)) from exc
+        except IntegrityError as exc:
+            raise RecordFailed(
+                [
+                    _record_problem(
+                        self.record, where, f"conflicts with existing data ({type(exc).__name__})"
+                    )
+                ]
+            ) from exc
+        if is_new and where in {"patient", "encounter"}:
+            self.changes.created = True
+        else:
+            self.changes.updated = True
+        if not self.queued:
+            _remember_loaded(obj)
+            if is_new:
+                self.new.remove(obj)
+
+
+def _validate(obj: models.Model, full: bool) -> None:
+    """The model's own checks; foreign keys hold rows this import read or queued.
+
+    A queued row skips the uniqueness queries too: the import matched it by its key, and the
+    database's constraints still refuse a clash (the batch is then written row by row).
+    """
+    exclude = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    obj.full_clean(exclude=exclude, validate_unique=full, validate_constraints=full)
+
+
 class _Importer:
     def __init__(self, default_facility: str) -> None:
         self.default_facility = default_facility
-        self.facilities: dict[str, Facility | None] = {}
+        self.refs = ReferenceData()
+        self.known = KnownRows()
+
+    def do_prefetch(self, records: list[IntakeRecord]) -> None:
+        patients: set[PatientKey] = set()
+        encounters: set[EncounterKey] = set()
+        for record in records:
+            facility = self.refs.facility(record.facility_code or self.default_facility or "")
+            if facility is None:
+                continue
+            patients.add((facility.pk, record.patient.mrn))
+            if record.encounter is not None:
+                encounters.add((facility.pk, record.encounter.external_id))
+        self.known.do_prefetch(patients, encounters)
+
+    def plan_record(self, record: IntakeRecord) -> PendingRecord:
+        """Check the record and queue the rows it creates; ``_NeedsUpdate`` if it changes any."""
+        writer = _Writer(record, queued=True)
+        try:
+            self._write(record, writer)
+        except (RecordFailed, _NeedsUpdate):
+            self._forget_new(writer)
+            raise
+        return PendingRecord(
+            record, writer.changes.outcome, writer.new, writer.patient_key, writer.encounter_key
+        )
 
     def do_record(self, record: IntakeRecord) -> str:
+        writer = _Writer(record, queued=False)
+        try:
+            self._write(record, writer)
+        except RecordFailed:
+            self.known.forget(writer.patient_key, writer.encounter_key)
+            raise
+        return writer.changes.outcome
+
+    def _forget_new(self, writer: _Writer) -> None:
+        """Unlist the rows a record queued before it stopped; earlier records' stay listed."""
+        for obj in writer.new:
+            if isinstance(obj, Patient):
+                self.known.forget(writer.patient_key, None)
+            elif isinstance(obj, Encounter):
+                self.known.forget(None, writer.encounter_key)
+            elif isinstance(obj, Coverage) and writer.patient_key is not None:
+                listed = self.known.active_coverages(writer.patient_key)
+                if listed.get(obj.order) is obj:
+                    self.known.drop_coverage(writer.patient_key, obj.order)
+
+    def _write(self, record: IntakeRecord, writer: _Writer) -> None:
         problems: list[IntakeProblem] = []
 
         def report(field_path: str, message: str) -> None:
-            problems.append(
-                problem(
-                    record.source.file,
-                    record.source.location,
-                    _source_field(record, field_path),
-                    message,
-                )
-            )
+            problems.append(_record_problem(record, field_path, message))
 
         facility = self._facility(record, report)
         if facility is None:
             raise RecordFailed(problems)
-        refs = _References(facility, record, report)
+        refs = _References(self.refs, facility, record, report)
         if problems:
             raise RecordFailed(problems)
-        changes = _Changes()
-        save = _saver(record, changes)
-        patient = self._patient(facility, record, save)
-        self._guarantor(patient, record, save)
+        patient = self._patient(facility, record, writer)
+        self._guarantor(patient, record, writer)
         for index, coverage in enumerate(record.coverages):
-            self._coverage(patient, index, coverage, refs, save)
+            self._coverage(patient, index, coverage, refs, writer)
         if record.encounter is not None:
-            self._encounter(facility, patient, record, refs, save, changes, report)
+            self._encounter(facility, patient, record, refs, writer, report)
             if problems:
                 raise RecordFailed(problems)
-        return changes.outcome
 
     def _facility(
         self, record: IntakeRecord, report: Callable[[str, str], None]
@@ -206,56 +370,65 @@ class _Importer:
         if not code:
             report("facility_code", "no facility in the record; give one with --facility")
             return None
-        if code not in self.facilities:
-            self.facilities[code] = Facility.objects.filter(code__iexact=code).first()
-        found = self.facilities[code]
+        found = self.refs.facility(code)
         if found is None:
             report("facility_code", f"no facility with code {code}")
         return found
 
-    def _patient(self, facility: Facility, record: IntakeRecord, save: _Save) -> Patient:
-        patient = Patient.objects.filter(facility=facility, mrn=record.patient.mrn).first()
+    def _patient(self, facility: Facility, record: IntakeRecord, writer: _Writer) -> Patient:
+        key = (facility.pk, record.patient.mrn)
+        writer.patient_key = key
+        patient = self.known.patient(key)
         values = record.patient.model_dump()
         if patient is None:
-            patient = Patient(facility=facility, **values)
+            patient = writer.create(Patient(facility=facility, **values))
+            self.known.add_patient(key, patient)
         else:
-            _assign(patient, {k: v for k, v in values.items() if v not in ("", None)})
-        save(patient, "patient")
+            writer.assign(patient, {k: v for k, v in values.items() if v not in ("", None)})
+        writer.save(patient, "patient")
         return patient
 
-    def _guarantor(self, patient: Patient, record: IntakeRecord, save: _Save) -> None:
+    def _guarantor(self, patient: Patient, record: IntakeRecord, writer: _Writer) -> None:
         incoming = record.guarantor
         if incoming is None:
             return
         if incoming.relationship_to_patient == "self":
-            if patient.guarantor_id is not None:
-                patient.guarantor = None
-                save(patient, "patient")
+            if patient.guarantor is not None:
+                writer.assign(patient, {"guarantor": None})
+                writer.save(patient, "patient")
             return
-        guarantor = patient.guarantor or Guarantor()
-        _assign(guarantor, incoming.model_dump())
-        save(guarantor, "guarantor")
-        if patient.guarantor_id != guarantor.pk:
-            patient.guarantor = guarantor
-            save(patient, "patient")
+        guarantor = patient.guarantor or writer.create(Guarantor())
+        writer.assign(guarantor, incoming.model_dump())
+        writer.save(guarantor, "guarantor")
+        if patient.guarantor is not guarantor:
+            writer.assign(patient, {"guarantor": guarantor})
+            writer.save(patient, "patient")
 
     def _coverage(
-        self, patient: Patient, index: int, incoming: IntakeCoverage, refs: _References, save: _Save
+        self,
+        patient: Patient,
+        index: int,
+        incoming: IntakeCoverage,
+        refs: _References,
+        writer: _Writer,
     ) -> None:
         payer, plan = refs.coverages[index]
-        current = Coverage.objects.filter(
-            patient=patient, order=incoming.order, is_active=True
-        ).first()
+        key = writer.patient_key
+        assert key is not None
+        current = self.known.active_coverages(key).get(incoming.order)
         values = incoming.model_dump(exclude={"payer_id", "payer_name", "plan_code", "self_pay"})
         if values["effective_date"] is None:
             values["effective_date"] = current.effective_date if current else timezone.localdate()
         if current is not None and current.payer_id != payer.pk:
-            current.is_active = False
-            save(current, f"coverages.{index}")
+            writer.assign(current, {"is_active": False})
+            writer.save(current, f"coverages.{index}")
+            self.known.drop_coverage(key, incoming.order)
             current = None
-        coverage = current or Coverage(patient=patient)
-        _assign(coverage, {**values, "payer": payer, "plan": plan})
-        save(coverage, f"coverages.{index}")
+        coverage = current or writer.create(Coverage(patient=patient))
+        writer.assign(coverage, {**values, "payer": payer, "plan": plan})
+        writer.save(coverage, f"coverages.{index}")
+        if current is None:
+            self.known.add_coverage(key, coverage)
 
     def _encounter(
         self,
@@ -263,18 +436,17 @@ class _Importer:
         patient: Patient,
         record: IntakeRecord,
         refs: _References,
-        save: _Save,
-        changes: _Changes,
+        writer: _Writer,
         report: Callable[[str, str], None],
     ) -> None:
         incoming = record.encounter
         assert incoming is not None
-        encounter = Encounter.objects.filter(
-            facility=facility, external_id=incoming.external_id
-        ).first()
-        if encounter is not None and encounter.patient_id != patient.pk:
+        key = (facility.pk, incoming.external_id)
+        encounter = self.known.encounter(key)
+        if encounter is not None and not _belongs_to(encounter, patient):
             report("encounter.external_id", f"{incoming.external_id} belongs to another patient")
             return
+        writer.encounter_key = key
         is_new = encounter is None
         scheduled_at = incoming.scheduled_at
         if timezone.is_naive(scheduled_at):
@@ -290,74 +462,124 @@ class _Importer:
             "reason": incoming.reason,
         }
         if encounter is None:
-            encounter = Encounter(
-                facility=facility,
-                patient=patient,
-                external_id=incoming.external_id,
-                status=incoming.status or "scheduled",
+            encounter = writer.create(
+                Encounter(
+                    facility=facility,
+                    patient=patient,
+                    external_id=incoming.external_id,
+                    status=incoming.status or "scheduled",
+                )
             )
-        _assign(encounter, values)
-        save(encounter, "encounter")
+        writer.assign(encounter, values)
+        writer.save(encounter, "encounter")
         if not is_new and incoming.status and incoming.status != encounter.status:
+            if writer.queued:
+                raise _NeedsUpdate
             with _reported(record, "encounter.status"):
                 do_set_encounter_status(encounter, incoming.status)
-            changes.updated = True
-        if self._lines(encounter, incoming, is_new, record) and not is_new:
-            changes.updated = True
-        if is_new:
+            _remember_loaded(encounter)
+            writer.changes.updated = True
+        lines = self._lines(facility, encounter, incoming, key, is_new, writer)
+        if lines is not None:
+            if not is_new:
+                writer.changes.updated = True
+            self.known.add_encounter(key, encounter, lines)
+        elif is_new:
+            self.known.add_encounter(key, encounter, ([], []))
+        if is_new and not writer.queued:
             do_ensure_cases([encounter.pk])
 
     def _lines(
-        self, encounter: Encounter, incoming: IntakeEncounter, is_new: bool, record: IntakeRecord
-    ) -> bool:
-        """Replace the diagnoses and service lines when they differ; True when they did."""
+        self,
+        facility: Facility,
+        encounter: Encounter,
+        incoming: IntakeEncounter,
+        key: EncounterKey,
+        is_new: bool,
+        writer: _Writer,
+    ) -> LineKeys | None:
+        """Replace the diagnoses and service lines when they differ; their keys when they did."""
         wanted_dx = [(d.sequence, d.icd10_code) for d in incoming.diagnoses]
         wanted_lines = [
-            (s.line_number, s.cpt_hcpcs, s.modifiers, Decimal(s.units), s.diagnosis_pointers)
+            build_line_key(s.line_number, s.cpt_hcpcs, s.modifiers, s.units, s.diagnosis_pointers)
             for s in incoming.service_lines
         ]
         if not is_new:
-            current_dx = list(
-                encounter.diagnoses.order_by("sequence").values_list("sequence", "icd10_code")
-            )
-            current_lines = [
-                _line_key(line) for line in encounter.service_lines.order_by("line_number")
-            ]
-            if wanted_dx == current_dx and wanted_lines == current_lines:
-                return False
+            if (wanted_dx, wanted_lines) == self.known.line_keys(key):
+                return None
+            if writer.queued:
+                raise _NeedsUpdate
             encounter.service_lines.all().delete()
             encounter.diagnoses.all().delete()
+        elif writer.queued and _repeats(wanted_dx, wanted_lines):
+            raise _NeedsUpdate  # the database's constraint names the clash, row by row
         for index, (sequence, code) in enumerate(wanted_dx):
-            with _reported(record, f"encounter.diagnoses.{index}"):
-                do_add_diagnosis(encounter, code, sequence=sequence)
+            diagnosis = writer.create(
+                Diagnosis(encounter=encounter, sequence=sequence, icd10_code=code)
+            )
+            writer.save(diagnosis, f"encounter.diagnoses.{index}")
+        sequences = {sequence for sequence, _ in wanted_dx}
         for index, line in enumerate(incoming.service_lines):
-            with _reported(record, f"encounter.service_lines.{index}"):
-                do_add_service_line(
-                    encounter,
-                    ServiceLineInput(
-                        cpt_hcpcs=line.cpt_hcpcs,
-                        units=line.units,
-                        modifiers=tuple(line.modifiers),
-                        diagnosis_pointers=tuple(line.diagnosis_pointers),
-                        charge=line.charge,
-                        line_number=line.line_number,
-                    ),
+            item = None
+            if line.charge is None:
+                day = encounter.scheduled_at.astimezone(facility.zone).date()
+                item = self.refs.chargemaster_item(
+                    facility, line.cpt_hcpcs, day, encounter.department
                 )
-        return True
+            service_line = ServiceLine(
+                encounter=encounter,
+                line_number=line.line_number,
+                cpt_hcpcs=line.cpt_hcpcs,
+                units=line.units,
+                modifiers=list(line.modifiers),
+                diagnosis_pointers=list(line.diagnosis_pointers),
+                chargemaster_item=item,
+                charge=line.charge,
+            )
+            service_line.known_diagnosis_sequences = sequences
+            writer.save(writer.create(service_line), f"encounter.service_lines.{index}")
+        return wanted_dx, wanted_lines
+
+
+def _differs(obj: models.Model, name: str, value: Any) -> bool:
+    """Whether assigning ``value`` would change the row (a foreign key by its id: no query)."""
+    field = obj._meta.get_field(name)
+    if field.many_to_one:
+        if value is not None and value.pk is None:
+            return obj._state.fields_cache.get(name) is not value
+        return bool(getattr(obj, field.attname) != (value.pk if value is not None else None))
+    return not _same(getattr(obj, name), value)
+
+
+def _belongs_to(encounter: Encounter, patient: Patient) -> bool:
+    if encounter.patient_id is not None and patient.pk is not None:
+        return bool(encounter.patient_id == patient.pk)
+    return encounter._state.fields_cache.get("patient") is patient
+
+
+def _repeats(dx: list[tuple[int, str]], lines: list[tuple[Any, ...]]) -> bool:
+    """Two diagnoses with one sequence, or two lines with one number."""
+    sequences = [s for s, _ in dx]
+    numbers = [line[0] for line in lines]
+    return len(set(sequences)) != len(sequences) or len(set(numbers)) != len(numbers)
 
 
 class _References:
     """The reference data a record names, matched by code or identifier (never created)."""
 
     def __init__(
-        self, facility: Facility, record: IntakeRecord, report: Callable[[str, str], None]
+        self,
+        refs: ReferenceData,
+        facility: Facility,
+        record: IntakeRecord,
+        report: Callable[[str, str], None],
     ) -> None:
         self.department: Department | None = None
         self.rendering: Provider | None = None
         self.attending: Provider | None = None
         self.coverages: list[tuple[Payer, Plan | None]] = []
         for index, coverage in enumerate(record.coverages):
-            payer = _find_payer(coverage)
+            payer = refs.payer(coverage)
             if payer is None:
                 named = (
                     " / ".join(v for v in (coverage.payer_id, coverage.payer_name) if v)
@@ -367,7 +589,7 @@ class _References:
                 continue
             plan = None
             if coverage.plan_code:
-                plan = Plan.objects.filter(payer=payer, code__iexact=coverage.plan_code).first()
+                plan = refs.plan(payer, coverage.plan_code)
                 if plan is None:
                     report(
                         f"coverages.{index}.plan_code",
@@ -378,84 +600,30 @@ class _References:
         encounter = record.encounter
         if encounter is None:
             return
-        self.department = Department.objects.filter(
-            facility=facility, code__iexact=encounter.department_code
-        ).first()
+        self.department = refs.department(facility, encounter.department_code)
         if self.department is None:
             report(
                 "encounter.department_code",
                 f"no department {encounter.department_code} in facility {facility.code}",
             )
-        self.rendering = _find_provider(
-            encounter.rendering_provider_npi, "encounter.rendering_provider_npi", report
-        )
+        self.rendering = refs.provider(encounter.rendering_provider_npi)
+        if self.rendering is None:
+            report(
+                "encounter.rendering_provider_npi",
+                f"no provider with NPI {encounter.rendering_provider_npi}",
+            )
         if encounter.attending_provider_npi:
-            self.attending = _find_provider(
-                encounter.attending_provider_npi, "encounter.attending_provider_npi", report
-            )
+            self.attending = refs.provider(encounter.attending_provider_npi)
+            if self.attending is None:
+                report(
+                    "encounter.attending_provider_npi",
+                    f"no provider with NPI {encounter.attending_provider_npi}",
+                )
 
 
-def _find_payer(coverage: IntakeCoverage) -> Payer | None:
-    active = Payer.objects.filter(is_active=True)
-    if coverage.self_pay:
-        return active.filter(payer_type="self_pay").order_by("pk").first()
-    if coverage.payer_id:
-        identifier = (
-            PayerIdentifier.objects.filter(
-                identifier__iexact=coverage.payer_id, payer__is_active=True
-            )
-            .select_related("payer")
-            .first()
-        )
-        if identifier is not None:
-            return identifier.payer
-        by_primary = active.filter(primary_payer_id__iexact=coverage.payer_id).first()
-        if by_primary is not None:
-            return by_primary
-    if coverage.payer_name:
-        return active.filter(name__iexact=coverage.payer_name).first()
-    return None
-
-
-def _find_provider(
-    npi: str, field_path: str, report: Callable[[str, str], None]
-) -> Provider | None:
-    provider = Provider.objects.filter(npi=npi).first()
-    if provider is None:
-        report(field_path, f"no provider with NPI {npi}")
-    return provider
-
-
-_Save = Callable[[models.Model, str], None]
-
-
-def _saver(record: IntakeRecord, changes: _Changes) -> _Save:
-    """Validate (``full_clean``) and save an object if it is new or changed; report failures."""
-
-    def save(obj: models.Model, where: str) -> None:
-        is_new = obj.pk is None
-        if not is_new and not _changed_fields(obj):
-            return
-        try:
-            obj.full_clean()
-            obj.save()
-        except ValidationError as exc:
-            raise RecordFailed(_validation_problems(record, where, exc, obj)) from exc
-        except IntegrityError as exc:
-            raise RecordFailed(
-                [
-                    _record_problem(
-                        record, where, f"conflicts with existing data ({type(exc).__name__})"
-                    )
-                ]
-            ) from exc
-        if is_new and where in {"patient", "encounter"}:
-            changes.created = True
-        else:
-            changes.updated = True
-        obj._intake_loaded = _snapshot(obj)  # type: ignore[attr-defined]
-
-    return save
+def _remember_loaded(obj: models.Model) -> None:
+    """Note the row's values as the database holds them, to tell later what changed."""
+    obj._intake_loaded = _snapshot(obj)  # type: ignore[attr-defined]
 
 
 def _snapshot(obj: models.Model) -> dict[str, Any]:
@@ -484,23 +652,6 @@ def _same(old: Any, new: Any) -> bool:
         except ArithmeticError:
             return False
     return bool(old == new)
-
-
-def _assign(obj: models.Model, values: dict[str, Any]) -> None:
-    if obj.pk is not None and not hasattr(obj, "_intake_loaded"):
-        obj._intake_loaded = _snapshot(obj)  # type: ignore[attr-defined]
-    for name, value in values.items():
-        setattr(obj, name, value)
-
-
-def _line_key(line: ServiceLine) -> tuple[Any, ...]:
-    return (
-        line.line_number,
-        line.cpt_hcpcs,
-        list(line.modifiers),
-        Decimal(line.units),
-        list(line.diagnosis_pointers),
-    )
 
 
 @contextmanager
