@@ -38,18 +38,13 @@ def test_the_demo_step_evaluates_the_schedule_and_requests_what_it_needs(tmp_pat
     statuses = Counter(Authorization.objects.values_list("status", flat=True))
     sent = sum(n for status, n in statuses.items() if status != AuthorizationStatus.REQUIRED)
     assert requested >= sent > 0
-    # Every one was sent, except dependents' 278s: the X217 request table makes 2000E under
-    # 2000C required even when the patient is a dependent (see tests/unit/x12/test_build_278.py),
-    # so finclear's own validator refuses them before they go out, and says so on each one.
-    for auth in Authorization.objects.filter(status=AuthorizationStatus.REQUIRED):
-        assert "loop 2000E (Patient Event Level) missing" in auth.reason_text
-        assert auth.coverage.subscriber_relationship != "18"
+    # Every one was sent, dependents' 278s included (2000E nests under 2000D for them).
+    assert statuses[AuthorizationStatus.REQUIRED] == 0
     assert statuses[AuthorizationStatus.PENDED] == 0  # pended ones were sent again, approved
     decided = {
         AuthorizationStatus.APPROVED,
         AuthorizationStatus.PARTIALLY_APPROVED,
         AuthorizationStatus.DENIED,
-        AuthorizationStatus.REQUIRED,
     }
     assert set(statuses) <= decided
     channels = Counter(
