@@ -12,7 +12,7 @@ which ``finclear.x12.acks`` builds a 999.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -301,13 +301,118 @@ def _check_value(value: str, spec: ElementSpec) -> tuple[str, str] | None:
 
 
 @dataclass(frozen=True, slots=True)
+class _Codes:
+    """The quick check of a coded element: one of the codes that pass every check."""
+
+    good: frozenset[str]
+
+    def __call__(self, value: str) -> bool:
+        return value in self.good
+
+
+def _quick_check(spec: ElementSpec) -> Callable[[str], bool]:
+    """A test that is True only for values ``_check_value`` passes, cheap for the common case
+    (a false answer sends the value to ``_check_value`` for the exact finding)."""
+    kind, low, high = spec.data_type, spec.min_len, spec.max_len
+    codes = spec.codes
+    if kind == "ID" and codes is None and spec.ref in EXTERNAL_CODES:
+        codes = EXTERNAL_CODES[spec.ref][1]
+    if kind == "ID" and codes is not None:
+        return _Codes(frozenset(code for code in codes if _check_value(code, spec) is None))
+    if kind in ("AN", "ID"):
+        # a printable value has no control character
+        return lambda value: low <= len(value) <= high and value.isprintable()
+    if kind == "R":
+
+        def real(value: str) -> bool:
+            if not _REAL.fullmatch(value):
+                return False
+            if "E" in value:
+                size = sum(c.isdigit() for c in value)
+            else:
+                size = len(value) - ("." in value) - (value[0] == "-")
+            return low <= size <= high
+
+        return real
+    if kind.startswith("N") and kind[1:].isdigit():
+        return lambda value: (
+            bool(_NUMERIC.fullmatch(value)) and low <= len(value.lstrip("-")) <= high
+        )
+    if kind == "DT":
+        return lambda value: _valid_date(value) and low <= len(value) <= high
+    if kind == "TM":
+        return lambda value: _valid_time(value) and low <= len(value) <= high
+    return lambda value: low <= len(value) <= high
+
+
+# how ``check_segment`` tests a single value before calling ``_Element.quick`` (see there)
+_BY_QUICK, _BY_CODES, _BY_TEXT, _BY_REAL = range(4)
+
+
+_QUICK: dict[int, tuple[ElementSpec, Callable[[str], bool]]] = {}
+
+
+def _quick_of(spec: ElementSpec) -> Callable[[str], bool]:
+    """``_quick_check`` of a component, worked out once."""
+    found = _QUICK.get(id(spec))
+    if found is None or found[0] is not spec:
+        found = _QUICK[id(spec)] = (spec, _quick_check(spec))
+    return found[1]
+
+
+@dataclass(frozen=True, slots=True)
+class _Element:
+    """One element spec, worked out for checking."""
+
+    spec: ElementSpec
+    required: bool
+    not_used: bool
+    state: bool  # a state or province code: not checked in a foreign address
+    composite: bool
+    any_text: bool  # data type AN: a component separator is just a character
+    quick: Callable[[str], bool]
+    plain: bool  # neither composite nor "not used": a value is checked with ``quick`` alone
+    test: int  # _BY_CODES: in ``good``; _BY_TEXT: printable, length; _BY_REAL: digits, one "."
+    good: frozenset[str]  # the codes that pass every check (_BY_CODES)
+
+
+def _element_plan(e: ElementSpec) -> _Element:
+    quick = _quick_check(e)
+    good: frozenset[str] = frozenset()
+    test = _BY_QUICK
+    if isinstance(quick, _Codes):
+        test, good = _BY_CODES, quick.good
+    elif e.data_type in ("AN", "ID"):
+        test = _BY_TEXT
+    elif e.data_type == "R":
+        test = _BY_REAL
+    return _Element(
+        e,
+        e.usage is Usage.REQUIRED,
+        e.usage is Usage.NOT_USED,
+        e.ref == STATE_CODE_REF,
+        bool(e.components),
+        e.data_type == "AN",
+        quick,
+        not e.components and e.usage is not Usage.NOT_USED,
+        test,
+        good,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class _Plan:
     """What checking a segment spec takes, worked out once per spec."""
 
-    syntax: tuple[tuple[str, str, tuple[int, ...]], ...]  # (note, kind, positions)
+    syntax: tuple[tuple[str, str, tuple[int, ...], int], ...]  # note, kind, positions, lowest
     country_pos: int  # the country code element (ref 26), 0 when none
     date_pos: tuple[int, ElementSpec] | None  # (format qualifier position, date element)
     by_pos: dict[int, ElementSpec]
+    elements: tuple[_Element, ...]  # in the spec's order
+    in_order: bool  # the spec lists elements 1..n in order: elements[p - 1] is position p
+    required: tuple[_Element, ...]  # the required elements, in the spec's order
+    last_required: int  # the highest position of a required element, 0 when none
+    qualifier: tuple[int, frozenset[str], ElementSpec] | None  # checked when it has no codes
 
 
 _PLANS: dict[int, tuple[SegmentSpec, _Plan]] = {}
@@ -317,18 +422,30 @@ def _plan(spec: SegmentSpec) -> _Plan:
     found = _PLANS.get(id(spec))
     if found is not None and found[0] is spec:
         return found[1]
-    syntax = tuple(
-        (note, note[:1], tuple(int(note[i : i + 2]) for i in range(1, len(note) - 1, 2)))
-        for note in spec.syntax
-    )
+    syntax = []
+    for note in spec.syntax:
+        positions = tuple(int(note[i : i + 2]) for i in range(1, len(note) - 1, 2))
+        syntax.append((note, note[:1], positions, min(positions, default=0)))
     country = next((e.pos for e in spec.elements if e.ref == COUNTRY_CODE_REF), 0)
     fmt = next((e for e in spec.elements if e.ref == DATE_FORMAT_REF), None)
     value = next((e for e in spec.elements if e.ref == DATE_PERIOD_REF), None)
+    elements = tuple(_element_plan(e) for e in spec.elements)
+    qualifier = None
+    if spec.qualifier is not None:
+        pos, allowed = spec.qualifier
+        qualifier_spec = spec.elements[pos - 1] if 0 < pos <= len(spec.elements) else None
+        if qualifier_spec is not None and qualifier_spec.codes is None:
+            qualifier = (pos, allowed, qualifier_spec)
     plan = _Plan(
-        syntax,
+        tuple(syntax),
         country,
         (fmt.pos, value) if fmt is not None and value is not None else None,
         {e.pos: e for e in spec.elements},
+        elements,
+        [e.pos for e in spec.elements] == list(range(1, len(spec.elements) + 1)),
+        tuple(e for e in elements if e.required),
+        max((e.spec.pos for e in elements if e.required), default=0),
+        qualifier,
     )
     _PLANS[id(spec)] = (spec, plan)
     return plan
@@ -393,86 +510,78 @@ class _Checker:
             self.segment_finding(seg, loop_id, "I4", f"the guide does not use {spec.id} here")
             return
         specs = spec.elements
-        if len(elements) - 1 > len(specs):
+        count = len(elements)
+        if count - 1 > len(specs):
             extra = len(specs) + 1
             self.findings.append(
                 Finding(
                     Severity.ERROR,
                     self.level if self.codes_for is None else Level.INTERCHANGE,
                     "3" if self.codes_for is None else "",
-                    f"too many data elements: {len(elements) - 1}, the guide has {len(specs)}",
+                    f"too many data elements: {count - 1}, the guide has {len(specs)}",
                     segment_position=seg.position or None,
                     segment_id=elements[0],
                     element_position=extra,
                     loop_id=loop_id,
                 )
             )
-        component = seg.delimiters.component
-        repetition = seg.delimiters.repetition if self.repeats else ""
         plan = _plan(spec)
         foreign = False
         if plan.country_pos:
-            country = elements[plan.country_pos] if plan.country_pos < len(elements) else ""
+            country = elements[plan.country_pos] if plan.country_pos < count else ""
             foreign = country not in ("", "US", "CA")
-        count = len(elements)
-        for element in specs:
-            pos = element.pos
-            value = elements[pos] if pos < count else ""
-            if foreign and element.ref == STATE_CODE_REF:
-                continue
-            if not value:
-                if element.usage is Usage.REQUIRED:
-                    self.element_finding(seg, loop_id, element, "1", "required, missing")
-                continue
-            if element.usage is Usage.NOT_USED:
-                self.element_finding(
-                    seg, loop_id, element, "I10", "the guide does not use this element", value=value
+        if plan.in_order:
+            # elements present in the segment, then the required ones after its last
+            planned = plan.elements
+            component = seg.delimiters.component
+            repetition = seg.delimiters.repetition if self.repeats else ""
+            for pos in range(1, min(count, len(planned) + 1)):
+                value = elements[pos]
+                element = planned[pos - 1]
+                if not value:
+                    if element.required and not (foreign and element.state):
+                        self.element_finding(seg, loop_id, element.spec, "1", "required, missing")
+                    continue
+                if (
+                    element.plain
+                    and not (foreign and element.state)
+                    and (element.any_text or component not in value)
+                    and (not repetition or repetition not in value)
+                ):
+                    # a single value: the common case, tested inline when it can be
+                    test = element.test
+                    if test == _BY_CODES:
+                        ok = value in element.good
+                    elif test == _BY_TEXT:
+                        spec_ = element.spec
+                        ok = spec_.min_len <= len(value) <= spec_.max_len and value.isprintable()
+                    elif test == _BY_REAL:
+                        digits = value.replace(".", "", 1)  # \d+.?\d* or .\d+ when decimal
+                        ok = (
+                            element.spec.min_len <= len(digits) <= element.spec.max_len
+                            if digits.isdecimal()
+                            else element.quick(value)
+                        )
+                    else:
+                        ok = element.quick(value)
+                    if ok:
+                        continue
+                self.check_element(seg, loop_id, element, value, foreign)
+            if plan.last_required >= count:
+                for element in plan.required:
+                    if element.spec.pos >= count and not (foreign and element.state):
+                        self.element_finding(seg, loop_id, element.spec, "1", "required, missing")
+        else:
+            for element in plan.elements:
+                pos = element.spec.pos
+                self.check_element(
+                    seg, loop_id, element, elements[pos] if pos < count else "", foreign
                 )
-                continue
-            values = [value]
-            if repetition and repetition in value:
-                values = value.split(repetition)
-                if len(values) > element.repeat:
-                    self.element_finding(
-                        seg,
-                        loop_id,
-                        element,
-                        "12",
-                        f"{len(values)} repetitions, at most {element.repeat}",
-                        value=value,
-                    )
-                    continue
-            for rep, item in enumerate(values, 1):
-                rep_no = rep if len(values) > 1 else 0
-                if element.components:
-                    self.check_composite(seg, loop_id, element, item, component, rep_no)
-                    continue
-                if component in item and element.data_type != "AN":
-                    self.element_finding(
-                        seg,
-                        loop_id,
-                        element,
-                        "6",
-                        "a component separator in a simple element",
-                        repetition=rep_no,
-                        value=item,
-                    )
-                    continue
-                problem = _check_value(item, element)
-                if problem is not None:
-                    self.element_finding(
-                        seg, loop_id, element, problem[0], problem[1], repetition=rep_no, value=item
-                    )
-        if spec.qualifier is not None:
-            pos, allowed = spec.qualifier
-            value = elements[pos] if pos < len(elements) else ""
-            qualifier_spec = specs[pos - 1] if 0 < pos <= len(specs) else None
-            if (
-                value
-                and value not in allowed
-                and qualifier_spec is not None
-                and qualifier_spec.codes is None
-            ):
+        qualifier = plan.qualifier
+        if qualifier is not None:
+            pos, allowed, qualifier_spec = qualifier
+            value = elements[pos] if pos < count else ""
+            if value and value not in allowed:
                 self.element_finding(
                     seg,
                     loop_id,
@@ -481,23 +590,112 @@ class _Checker:
                     f"{value[:20]!r} is not valid here",
                     value=value,
                 )
-        count = len(elements)
-        for note, kind, positions in plan.syntax:
-            present = [p < count and elements[p] != "" for p in positions]
-            if kind == "P":
-                ok = all(present) or not any(present)
-            elif kind == "R":
-                ok = any(present)
-            elif kind == "E":
-                ok = sum(present) <= 1
-            elif kind == "C":
-                ok = not present[0] or all(present)
+        for note, kind, positions, lowest in plan.syntax:
+            if lowest >= count:  # none of the elements is there
+                if kind == "R":
+                    self.check_syntax(
+                        seg, spec, loop_id, note, positions, [False] * len(positions), plan.by_pos
+                    )
+                continue
+            if len(positions) == 2:  # most notes: tested without building lists
+                first, second = positions
+                has_first = first < count and elements[first] != ""
+                has_second = second < count and elements[second] != ""
+                if kind == "P":
+                    ok = has_first is has_second
+                elif kind == "R":
+                    ok = has_first or has_second
+                elif kind == "E":
+                    ok = not (has_first and has_second)
+                else:  # C and L: the first needs the second
+                    ok = not has_first or has_second
+                if ok:
+                    continue
+                present = [has_first, has_second]
             else:
-                ok = not present[0] or any(present[1:])
+                present = [p < count and elements[p] != "" for p in positions]
+                if kind == "P":
+                    ok = all(present) or not any(present)
+                elif kind == "R":
+                    ok = any(present)
+                elif kind == "E":
+                    ok = sum(present) <= 1
+                elif kind == "C":
+                    ok = not present[0] or all(present)
+                else:
+                    ok = not present[0] or any(present[1:])
             if not ok:
                 self.check_syntax(seg, spec, loop_id, note, positions, present, plan.by_pos)
         if plan.date_pos is not None:
             self.check_date_period(seg, loop_id, *plan.date_pos)
+
+    def check_element(
+        self, seg: Segment, loop_id: str, planned: _Element, value: str, foreign: bool
+    ) -> None:
+        element = planned.spec
+        if foreign and planned.state:
+            return
+        if not value:
+            if planned.required:
+                self.element_finding(seg, loop_id, element, "1", "required, missing")
+            return
+        if planned.not_used:
+            self.element_finding(
+                seg, loop_id, element, "I10", "the guide does not use this element", value=value
+            )
+            return
+        component = seg.delimiters.component
+        repetition = seg.delimiters.repetition if self.repeats else ""
+        if not (repetition and repetition in value):
+            # one value: the common case
+            if planned.composite:
+                self.check_composite(seg, loop_id, element, value, component, 0)
+            elif component in value and not planned.any_text:
+                self.element_finding(
+                    seg,
+                    loop_id,
+                    element,
+                    "6",
+                    "a component separator in a simple element",
+                    value=value,
+                )
+            elif not planned.quick(value):
+                problem = _check_value(value, element)
+                if problem is not None:
+                    self.element_finding(seg, loop_id, element, problem[0], problem[1], value=value)
+            return
+        values = value.split(repetition)
+        if len(values) > element.repeat:
+            self.element_finding(
+                seg,
+                loop_id,
+                element,
+                "12",
+                f"{len(values)} repetitions, at most {element.repeat}",
+                value=value,
+            )
+            return
+        for rep, item in enumerate(values, 1):
+            rep_no = rep if len(values) > 1 else 0
+            if element.components:
+                self.check_composite(seg, loop_id, element, item, component, rep_no)
+                continue
+            if component in item and element.data_type != "AN":
+                self.element_finding(
+                    seg,
+                    loop_id,
+                    element,
+                    "6",
+                    "a component separator in a simple element",
+                    repetition=rep_no,
+                    value=item,
+                )
+                continue
+            problem = _check_value(item, element)
+            if problem is not None:
+                self.element_finding(
+                    seg, loop_id, element, problem[0], problem[1], repetition=rep_no, value=item
+                )
 
     def check_date_period(
         self, seg: Segment, loop_id: str, fmt_pos: int, value_spec: ElementSpec
@@ -545,6 +743,8 @@ class _Checker:
                 self.element_finding(
                     seg, loop_id, element, "I10", f"{comp.name}: not used", comp.pos, rep, part
                 )
+                continue
+            if _quick_of(comp)(part):
                 continue
             problem = _check_value(part, comp)
             if problem is not None:
@@ -602,21 +802,61 @@ class _Checker:
 # -- structure (loops, required segments, maximum use) -------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _LoopPlan:
+    """Where each child spec of a loop spec sits, and which children are required."""
+
+    positions: dict[int, tuple[int, ...]]  # id(child spec) -> its indexes among the children
+    required: frozenset[int]  # indexes of the required children
+
+
+_LOOP_PLANS: dict[int, tuple[LoopSpec, _LoopPlan]] = {}
+
+
+def _loop_plan(spec: LoopSpec) -> _LoopPlan:
+    found = _LOOP_PLANS.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    positions: dict[int, tuple[int, ...]] = {}
+    for i, child in enumerate(spec.children):
+        positions[id(child)] = (*positions.get(id(child), ()), i)
+    required = frozenset(
+        i for i, child in enumerate(spec.children) if child.usage is Usage.REQUIRED
+    )
+    plan = _LoopPlan(positions, required)
+    _LOOP_PLANS[id(spec)] = (spec, plan)
+    return plan
+
+
 def _check_loop(checker: _Checker, loop: Loop) -> None:
     spec = loop.spec
     if spec is None:
         return
+    plan = _loop_plan(spec)
+    check_segment = checker.check_segment
+    loop_id = loop.id
     counts: dict[int, list[Segment]] = {}
     for seg in loop.segments:
-        if seg.spec is not None:
-            counts.setdefault(id(seg.spec), []).append(seg)
-            checker.check_segment(seg, seg.spec, loop.id)
+        seg_spec = seg.spec
+        if seg_spec is not None:
+            key = id(seg_spec)
+            same = counts.get(key)
+            if same is None:
+                counts[key] = [seg]
+            else:
+                same.append(seg)
+            check_segment(seg, seg_spec, loop_id)
     loop_counts: dict[int, list[Loop]] = {}
     for child in loop.loops:
         if child.spec is not None:
             loop_counts.setdefault(id(child.spec), []).append(child)
     anchor = loop.segments[0] if loop.segments else None
-    for child_spec in spec.children:
+    # only the children that are required or present can have a finding
+    visit = set(plan.required)
+    for key in (*counts, *loop_counts):
+        visit.update(plan.positions.get(key, ()))
+    children = spec.children
+    for child_spec in [children[i] for i in sorted(visit)]:
         if isinstance(child_spec, SegmentSpec):
             found = counts.get(id(child_spec), [])
             if not found:
