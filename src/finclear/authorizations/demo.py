@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from finclear.authorizations import services
 from finclear.authorizations.gateway import sender_for
@@ -41,9 +42,13 @@ def do_authorize_demo_schedule() -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    services.do_evaluate_encounters(open_ids)
-    for encounter in Encounter.objects.filter(pk__in=open_ids).select_related("facility"):
-        services.do_open_authorizations(encounter)
+    # One outer transaction: the clearance cases it touches are recomputed once, when it
+    # commits, instead of once per encounter. (Requests below keep their own transactions:
+    # each is recorded before it is sent.)
+    with transaction.atomic():
+        services.do_evaluate_encounters(open_ids)
+        for encounter in Encounter.objects.filter(pk__in=open_ids).select_related("facility"):
+            services.do_open_authorizations(encounter)
     do_connect_demo_payers()
     pending = Authorization.objects.filter(status=AuthorizationStatus.REQUIRED).select_related(
         "payer"
