@@ -1,15 +1,18 @@
-"""Reference data the sample files name: one facility, its departments, providers, payers, plans."""
+"""The demo clinic's reference data, loaded with the seed's own loader: the samples name it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+# The demo's default seed (``finclear demo``): the samples name its providers' NPIs. A fixed
+# start date keeps the chargemaster (effective from 1 January of that year) the same every run.
+DEMO_SEED = 42
+START = dt.date(2026, 3, 2)
 
 
 @pytest.fixture
@@ -19,75 +22,12 @@ def examples() -> Path:
 
 @pytest.fixture
 def clinic(db: Any) -> dict[str, Any]:
-    from finclear.organizations.models import Department, Facility, Organization, Provider
-    from finclear.payers.models import Payer, PayerIdentifier, Plan
-    from finclear.scheduling.models import ChargemasterItem
+    """A one-patient demo clinic (seed 42): facilities, departments, providers, payers, plans,
+    chargemaster; the samples' patients and visits are not in it."""
+    from finclear.demo.load import do_load_clinic
+    from finclear.demo.records import SeedParams
+    from finclear.demo.synth import build_clinic
+    from finclear.organizations.models import Facility
 
-    org = Organization.objects.create(
-        name="Synthetic Health System", npi="1999999992", tin="990000001"
-    )
-    north = Facility.objects.create(
-        organization=org,
-        code="NORTH",
-        name="Synthetic North Hospital",
-        npi="1999999992",
-        tin="990000001",
-        time_zone="America/Chicago",
-    )
-    for code in ("PCP", "ORTHO", "IMG", "PT", "CARD"):
-        Department.objects.create(facility=north, code=code, name=f"Department {code}")
-    for npi, last in (
-        ("1234567893", "Synthdoctor"),
-        ("1000000012", "Fakesurgeon"),
-        ("1000000020", "Imagingdoc"),
-        ("1000000038", "Therapist"),
-    ):
-        Provider.objects.create(
-            npi=npi, first_name="Test", last_name=last, credential="MD"
-        ).facilities.add(north)
-    for number, cpt in enumerate(
-        (
-            "99203",
-            "99204",
-            "99213",
-            "99214",
-            "99215",
-            "83036",
-            "73562",
-            "71046",
-            "97110",
-            "97140",
-            "97161",
-            "93306",
-        ),
-        start=1,
-    ):
-        ChargemasterItem.objects.create(
-            facility=north,
-            code=f"CDM{number:04d}",
-            description=f"Service {cpt}",
-            cpt_hcpcs=cpt,
-            revenue_code="0510",
-            standard_charge=Decimal("100.00") + number,
-            effective_date=dt.date(2020, 1, 1),
-        )
-    payers = {}
-    for name, kind, payer_id, plan_code, product in (
-        ("Synthetic Blue Cross", "commercial", "ZZBLU1", "ZZPPO100", "ppo"),
-        (
-            "Synthetic Medicare Administrative Contractor",
-            "medicare",
-            "ZZ120",
-            "ZZMCRB",
-            "medicare_ffs",
-        ),
-        ("Synthetic Health Plan", "commercial", "ZZSHP2", "ZZHMO200", "hmo"),
-        ("Synthetic Care Insurance", "commercial", "ZZSCR3", "ZZEPO300", "epo"),
-    ):
-        payer = Payer.objects.create(name=name, payer_type=kind, primary_payer_id=f"P{payer_id}")
-        PayerIdentifier.objects.create(payer=payer, clearinghouse="availity", identifier=payer_id)
-        Plan.objects.create(
-            payer=payer, code=plan_code, name=f"{name} {product.upper()}", product=product
-        )
-        payers[payer_id] = payer
-    return {"facility": north, "payers": payers}
+    do_load_clinic(build_clinic(SeedParams(patients=1, days=1, seed=DEMO_SEED, start_date=START)))
+    return {"facility": Facility.objects.get(code="NORTH")}

@@ -25,14 +25,14 @@ BASE = {
     "date_of_birth": "1970-05-05",
     "sex": "F",
     "phone": "217-555-0100",
-    "primary_payer_id": "ZZBLU1",
-    "primary_plan_code": "ZZPPO100",
+    "primary_payer_id": "ZZ301",
+    "primary_plan_code": "SB-PPO",
     "primary_member_id": "ZZ900001",
     "primary_effective_date": "2025-01-01",
     "appointment_id": "APT900001",
-    "scheduled_at": "2026-03-16 09:00",
-    "department_code": "PCP",
-    "rendering_npi": "1234567893",
+    "scheduled_at": "2027-03-16 09:00",
+    "department_code": "PC",
+    "rendering_npi": "1029797218",
     "cpt_codes": "99213",
     "icd10_codes": "I10",
 }
@@ -69,8 +69,10 @@ def test_a_failed_row_does_not_hide_a_queued_patient(
     result = do_import(write(tmp_path / "s.csv", rows))
     assert counts(result) == (2, 0, 0, 1)
     assert [p.location for p in result.problems] == ["line 3"]
-    assert Patient.objects.count() == 1
-    assert set(Encounter.objects.values_list("external_id", flat=True)) == {
+    assert Patient.objects.filter(mrn="MRN900001").count() == 1
+    assert set(
+        Encounter.objects.filter(patient__mrn="MRN900001").values_list("external_id", flat=True)
+    ) == {
         "APT900001",
         "APT900003",
     }
@@ -83,7 +85,7 @@ def test_a_later_row_updates_a_row_queued_earlier(clinic: dict[str, Any], tmp_pa
     rows = [row(), row(appointment_id="APT900002", phone="217-555-0199")]
     result = do_import(write(tmp_path / "s.csv", rows))
     assert counts(result) == (2, 0, 0, 0)
-    patient = Patient.objects.get()
+    patient = Patient.objects.get(mrn="MRN900001")
     assert patient.phone == "217-555-0199"
     actions = list(
         AuditEvent.objects.filter(object_type="patients.patient", object_id=str(patient.pk))
@@ -98,14 +100,21 @@ def test_every_written_row_is_in_the_audit_trail(clinic: dict[str, Any], example
     from finclear.patients.models import Coverage, Patient
     from finclear.scheduling.models import Diagnosis, Encounter, ServiceLine
 
+    seeded = {
+        model: set(model.objects.values_list("pk", flat=True))
+        for model in (Patient, Coverage, Encounter, Diagnosis, ServiceLine)
+    }
     do_import(examples / "schedule.csv")
-    for model in (Patient, Coverage, Encounter, Diagnosis, ServiceLine):
-        ids = {str(pk) for pk in model.objects.values_list("pk", flat=True)}
+    for model, before in seeded.items():
+        ids = {str(pk) for pk in model.objects.exclude(pk__in=before).values_list("pk", flat=True)}
+        assert ids
         created = AuditEvent.objects.filter(
             action="create", object_type=model._meta.label_lower
         ).values_list("object_id", "patient_id")
-        assert {object_id for object_id, _ in created} == ids, model
-        assert all(patient_id is not None for _, patient_id in created)
+        seeded_ids = {str(pk) for pk in before}
+        ours = [(o, p) for o, p in created if o not in seeded_ids]
+        assert {object_id for object_id, _ in ours} == ids, model
+        assert all(patient_id is not None for _, patient_id in ours)
 
 
 def test_a_batch_that_fails_is_written_row_by_row(
@@ -122,8 +131,8 @@ def test_a_batch_that_fails_is_written_row_by_row(
     monkeypatch.setattr(services, "do_write_batch", refuse)
     result = do_import(examples / "schedule.csv")
     assert counts(result) == (6, 0, 0, 0)
-    assert Patient.objects.count() == 5
-    assert ClearanceCase.objects.count() == 6
+    assert Patient.objects.filter(mrn__startswith="MRN").count() == 5
+    assert ClearanceCase.objects.filter(encounter__patient__mrn__startswith="MRN").count() == 6
 
 
 def test_a_row_moved_back_and_forth_in_one_file(clinic: dict[str, Any], tmp_path: Path) -> None:
@@ -131,13 +140,13 @@ def test_a_row_moved_back_and_forth_in_one_file(clinic: dict[str, Any], tmp_path
 
     do_import(write(tmp_path / "a.csv", [row()]))
     rows = [
-        row(scheduled_at="2026-03-16 10:00"),
-        row(scheduled_at="2026-03-16 09:00", cpt_codes="99214"),
+        row(scheduled_at="2027-03-16 10:00"),
+        row(scheduled_at="2027-03-16 09:00", cpt_codes="99214"),
     ]
     result = do_import(write(tmp_path / "b.csv", rows))
     assert counts(result) == (0, 2, 0, 0)
-    encounter = Encounter.objects.get()
-    assert encounter.scheduled_at == dt.datetime(2026, 3, 16, 14, 0, tzinfo=dt.UTC)
+    encounter = Encounter.objects.get(external_id="APT900001")
+    assert encounter.scheduled_at == dt.datetime(2027, 3, 16, 13, 0, tzinfo=dt.UTC)
     assert [line.cpt_hcpcs for line in encounter.service_lines.all()] == ["99214"]
 
 

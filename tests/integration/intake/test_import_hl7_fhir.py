@@ -45,7 +45,7 @@ def test_hl7_model_errors_name_the_segment_field(
         (examples / "siu_s12.hl7")
         .read_text()
         .replace("E11.9^Type 2", "E11^Type 2")
-        .replace("1000000012^Fakesurgeon^Omar^^^^MD|D", "1000000013^X^Y^^^^MD|D")
+        .replace("1577352143^Simulacre^Quentin^^^^MD|D", "1000000013^X^Y^^^^MD|D")
     )
     target = tmp_path / "siu.hl7"
     target.write_text(text)
@@ -63,19 +63,17 @@ def test_fhir_bundle_imports_idempotently_and_updates(
     from finclear.patients.models import Coverage, Patient
     from finclear.scheduling.models import Encounter
 
+    before = (Patient.objects.count(), Encounter.objects.count(), Coverage.objects.count())
     assert counts(do_import(examples / "bundle.json")) == (3, 0, 0, 0)
-    assert (Patient.objects.count(), Encounter.objects.count(), Coverage.objects.count()) == (
-        3,
-        2,
-        3,
-    )
+    after = (Patient.objects.count(), Encounter.objects.count(), Coverage.objects.count())
+    assert [n - m for n, m in zip(after, before, strict=True)] == [3, 2, 3]
     assert counts(do_import(examples / "bundle.json")) == (0, 0, 3, 0)
 
     bundle = json.loads((examples / "bundle.json").read_text())
     for entry in bundle["entry"]:
         resource = entry["resource"]
         if resource["resourceType"] == "Appointment":
-            resource["start"] = "2026-03-19T15:00:00-04:00"
+            resource["start"] = "2027-03-19T15:00:00-04:00"
         if resource["resourceType"] == "Patient" and resource["id"] == "pat-3":
             resource["birthDate"] = "2999-01-01"
     target = tmp_path / "bundle.json"
@@ -88,5 +86,5 @@ def test_fhir_bundle_imports_idempotently_and_updates(
     assert (
         Encounter.objects.get(external_id="APT500201")
         .scheduled_at.isoformat()
-        .startswith("2026-03-19T19:00")
+        .startswith("2027-03-19T19:00")
     )

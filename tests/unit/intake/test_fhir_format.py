@@ -32,7 +32,7 @@ def test_sample_bundle(examples: Path) -> None:
     assert [d.icd10_code for d in appointment.encounter.diagnoses] == ["I10", "I509"]
     encounter = by_mrn["MRN800202"]
     assert encounter.encounter is not None and encounter.encounter.external_id == "V900202"
-    assert [(c.order, c.payer_id) for c in encounter.coverages] == [(1, "ZZ120"), (2, "ZZBLU1")]
+    assert [(c.order, c.payer_id) for c in encounter.coverages] == [(1, "ZZ120"), (2, "ZZ301")]
     assert by_mrn["MRN800203"].kind == "registration"
 
 
