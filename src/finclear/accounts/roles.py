@@ -33,6 +33,9 @@ _READ_DOMAIN = [
     "view:scheduling",
     "view:workqueue",
     "view:authorizations",
+    "view:contracts",
+    "view:estimates",
+    "view:assistance",
 ]
 # Not "view:eligibility": that would include view_raw_x12, the raw 270/271 permission.
 _READ_ELIGIBILITY = ["eligibility.view_eligibilitycheck", "eligibility.view_eligibilitybatchrun"]
@@ -41,6 +44,20 @@ _WORK_CASES = [
     "workqueue.add_casenote",
     "workqueue.add_task",
     "workqueue.change_task",
+]
+_WORK_ESTIMATES = [
+    "estimates.add_estimate",
+    "estimates.deliver_estimate",
+    "estimates.add_gferequest",
+]
+_WORK_COUNSELING = [
+    "assistance.add_assistanceapplication",
+    "assistance.change_assistanceapplication",
+    "assistance.add_applicationdocument",
+    "assistance.add_paymentplan",
+    "assistance.change_paymentplan",
+    "assistance.add_planpayment",
+    "assistance.add_pospayment",
 ]
 _WORK_AUTHORIZATIONS = [
     "authorizations.add_authorization",
@@ -64,6 +81,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eligibility.verify_eligibility",
         "eligibility.verify_manually",
         *_WORK_AUTHORIZATIONS,
+        *_WORK_ESTIMATES,
+        "assistance.add_pospayment",
     ],
     COUNSELOR: [
         *_READ_DOMAIN,
@@ -73,6 +92,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.change_coverage",
         *_READ_ELIGIBILITY,
         "eligibility.verify_eligibility",
+        *_WORK_ESTIMATES,
+        *_WORK_COUNSELING,
+        "assistance.decide_application",
     ],
     BILLER: [
         *_READ_DOMAIN,
@@ -116,6 +138,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_WORK_AUTHORIZATIONS,
         "authorizations.add_authorizationrule",
         "authorizations.change_authorizationrule",
+        *_WORK_ESTIMATES,
+        *_WORK_COUNSELING,
+        "assistance.decide_application",
     ],
     ADMIN: [
         "all:organizations",
@@ -132,6 +157,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "audit.export_auditevent",
         "all:eligibility",
         "all:authorizations",
+        "all:contracts",
+        "all:estimates",
+        "all:assistance",
     ],
     AUDITOR: [
         *_READ_DOMAIN,

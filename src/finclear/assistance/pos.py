@@ -25,7 +25,7 @@ from finclear.assistance.policies import build_pos_policy, policy_in_force
 from finclear.codes.service_types import service_type_for
 from finclear.estimates.models import Estimate
 from finclear.organizations.validation import do_save_checked
-from finclear.rules.money import ZERO
+from finclear.rules.money import ZERO, cents
 from finclear.rules.pos_collection import CheckIn, PosCollection, build_collection
 from finclear.scheduling.models import Encounter, EncounterType
 from finclear.workqueue.receivers import mark
@@ -72,7 +72,7 @@ def what_to_collect(encounter: Encounter) -> PosCollection:
 def collected(encounter: Encounter) -> dict[str, Decimal]:
     """What was taken for the visit so far, by kind."""
     return {
-        kind: total
+        kind: cents(Decimal(total))
         for kind, total in PosPayment.objects.filter(encounter=encounter)
         .values_list("kind")
         .annotate(total=Sum("amount"))
