@@ -324,3 +324,7 @@ def test_a_batch_verifies_the_schedule_over_http(connected, site):
     assert run.selected == len(encounters)
     assert (run.verified, run.inactive, run.errors) == (2, 1, 0)
     assert run.status == "done"
+    # CORE batch mode: each check keeps its own 270 and 271 sets and the batch's PayloadID.
+    for check in EligibilityCheck.objects.filter(batch_run=run):
+        assert check.raw_270.startswith("ST*270*") and check.raw_271.startswith("ST*271*")
+        assert check.payload_id

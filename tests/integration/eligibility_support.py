@@ -3,7 +3,9 @@
 Behaviour by member ID (the subscriber's): ``inactive`` members get EB*6, ``rejections`` an
 AAA code, ``malformed`` a broken 271, ``failures`` a ``GatewayError``; everyone else is
 active with deductible, out-of-pocket, copay and coinsurance rows for each asked service type.
-Every 270 it receives is kept in ``received`` (tests check the 270s are valid).
+Every 270 it receives is kept in ``received`` (tests check the 270s are valid). It answers
+real time and CORE batch mode (submit, pick up the 271s, acknowledge); in a batch, a
+``malformed`` member gets no answer at all.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class FakePayer:
     malformed: set[str] = field(default_factory=set)
     failures: dict[str, GatewayError] = field(default_factory=dict)
     received: list[str] = field(default_factory=list)
+    batches: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def exchange_realtime(
@@ -93,11 +96,10 @@ class FakePayer:
         tx = next(read(payload).transactions())
         view = EligibilityView.from_transaction(tx)
         subscriber = view.subscribers[0]
-        member_id = subscriber.member_id
-        if member_id in self.failures:
-            raise self.failures[member_id]
-        text = self.answer(view, subscriber)
-        if member_id in self.malformed:
+        if subscriber.member_id in self.failures:
+            raise self.failures[subscriber.member_id]
+        text = self.envelope([self.answer(view, subscriber)])
+        if subscriber.member_id in self.malformed:
             text = text.replace("SE*", "SE*9", 1)
         return ExchangeResult(
             text, "X12_271_Response_005010X279A1", "fake-id", "Success", "", 1, 1.0
@@ -106,14 +108,37 @@ class FakePayer:
     def submit_batch(
         self, endpoint: PayerEndpoint, payload_type: str, payload: str
     ) -> ExchangeResult:
-        raise NotImplementedError("the fake payer answers real time only")
+        """Batch mode: every 270 of the interchange is answered at once, kept for pickup."""
+        with self.lock:
+            self.received.append(payload)
+        answers = []
+        for tx in read(payload).transactions():
+            view = EligibilityView.from_transaction(tx)
+            subscriber = view.subscribers[0]
+            if subscriber.member_id in self.failures:
+                raise self.failures[subscriber.member_id]
+            if subscriber.member_id not in self.malformed:  # no answer for those
+                answers.append(self.answer(view, subscriber, f"{len(answers) + 1:04d}"))
+        batch_id = f"batch-{len(self.batches) + 1}"
+        self.batches[batch_id] = self.envelope(answers) if answers else ""
+        return ExchangeResult("", "X12_BatchReceiptConfirmation", batch_id, "Success", "", 1, 1.0)
 
     def retrieve_batch(
         self, endpoint: PayerEndpoint, payload_type: str, payload_id: str
     ) -> ExchangeResult:
-        raise NotImplementedError("the fake payer answers real time only")
+        if payload_type == "X12_999_SubmissionRequest_005010X231A1":
+            self.batches.pop(payload_id)
+            return ExchangeResult("", "", payload_id, "Success", "", 1, 1.0)
+        text = self.batches[payload_id]
+        return ExchangeResult(
+            text, "X12_271_Response_005010X279A1", payload_id, "Success", "", 1, 1.0
+        )
 
-    def answer(self, view: EligibilityView, subscriber: Member) -> str:
+    def envelope(self, sets: list[list]) -> str:
+        envelope = Envelope("PAYERSIM", "FINCLEAR", dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
+        return build_interchange(envelope, sets, SequentialControlNumbers())
+
+    def answer(self, view: EligibilityView, subscriber: Member, control: str = "0001") -> list:
         member_id = subscriber.member_id
         asked = subscriber.dependents[0] if subscriber.dependents else subscriber
         trace = asked.traces[0]
@@ -152,6 +177,4 @@ class FakePayer:
             ),
             answers=(answer,),
         )
-        segments = build_271(response, "0001")
-        envelope = Envelope("PAYERSIM", "FINCLEAR", dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC))
-        return build_interchange(envelope, [segments], SequentialControlNumbers())
+        return build_271(response, control)

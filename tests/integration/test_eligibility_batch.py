@@ -182,3 +182,21 @@ def test_the_scheduled_task_starts_a_run(payer, schedule, django_capture_on_comm
         result = verify_upcoming.enqueue(3)
     run = EligibilityBatchRun.objects.get(pk=result.return_value)
     assert (run.triggered_by, run.days, run.selected) == ("task", 3, 3)
+
+
+@pytest.mark.parametrize("mode", ["core", "realtime"])
+def test_both_batch_modes_verify_alike(payer, schedule, monkeypatch, mode):
+    clinic, _, _ = schedule
+    payer.rejections[clinic.coverage.member_id] = "75"
+    monkeypatch.setenv("FINCLEAR_ELIGIBILITY_BATCH_MODE", mode)
+    run = batch.do_start_batch(7, triggered_by="test", chunk_size=4, enqueue=False)
+    run_all_chunks(run)
+    run.refresh_from_db()
+    assert (run.verified, run.rejected, run.errors) == (5, 1, 0)
+    sent = [text.count("ST*270*") for text in payer.received]
+    assert sent == ([4, 2] if mode == "core" else [1] * 6)
+    check = EligibilityCheck.objects.filter(status="rejected").get()
+    assert (
+        check.raw_270.startswith("ST*270*") if mode == "core" else check.raw_270.startswith("ISA")
+    )
+    assert "AAA*N**75*C" in check.raw_271

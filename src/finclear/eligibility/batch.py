@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.connect.gateway import PayerGateway
 from finclear.eligibility.clearance import load_latest
+from finclear.eligibility.corebatch import Item, exchange_batch
 from finclear.eligibility.inquiry import build_fingerprint
 from finclear.eligibility.models import (
     BatchChunk,
@@ -315,13 +317,26 @@ def do_exchange_pairs(
         .exclude(status=CheckStatus.ERROR)
         .values_list("idempotency_key", flat=True)
     )
-    out = []
+    todo = []
     for (enc_id, cov_id), key in keys.items():
         if key in done_keys:
             continue
         trace = f"B{run.pk}-{enc_id}-{cov_id}-{today:%y%m%d}-{timezone.now():%H%M%S%f}"[:50]
-        out.append((do_exchange(encounters[enc_id], coverages[cov_id], trace, gateway), key))
-    return out
+        todo.append((Item(encounters[enc_id], coverages[cov_id], trace), key))
+    if batch_mode() == "core":
+        exchanged = exchange_batch([item for item, _ in todo], gateway)
+        return list(zip(exchanged, [key for _, key in todo], strict=True))
+    return [
+        (do_exchange(item.encounter, item.coverage, item.trace, gateway), key) for item, key in todo
+    ]
+
+
+def batch_mode() -> str:
+    """``core`` (CAQH CORE batch mode, the default) or ``realtime`` (one exchange each)."""
+    mode = os.environ.get("FINCLEAR_ELIGIBILITY_BATCH_MODE", "core").strip().lower()
+    if mode not in ("core", "realtime"):
+        raise ValueError(f"FINCLEAR_ELIGIBILITY_BATCH_MODE={mode!r}: core or realtime")
+    return mode
 
 
 @transaction.atomic

@@ -28,6 +28,7 @@ from finclear.scheduling.models import Encounter
 from finclear.x12.build.eligibility import EligibilityQuestion, EligibilityRequest, build_270
 from finclear.x12.build.envelope import Envelope, build_interchange
 from finclear.x12.build.parties import Organization, Person
+from finclear.x12.tree import Segment
 from finclear.x12.views.common import DatePeriod, Trace
 from finclear.x12.views.eligibility import Inquiry
 
@@ -144,15 +145,25 @@ def build_question(
     return question, True
 
 
-def build_inquiry(
+@dataclass(frozen=True, slots=True)
+class Built270Set:
+    """One 270 transaction set (ST..SE), to send alone or in a batch interchange."""
+
+    segments: list[Segment]
+    date_of_service: dt.date
+    service_types: tuple[str, ...]
+    dependent: bool
+
+
+def build_inquiry_set(
     encounter: Encounter,
     coverage: Coverage,
     trace: str,
-    endpoint: PayerEndpoint,
     payer_id: str,
     now: dt.datetime,
-) -> Built270:
-    """The whole 270 interchange for one coverage (encounter comes with its service lines)."""
+    control_number: int,
+) -> Built270Set:
+    """The 270 transaction set for one coverage (the encounter comes with its service lines)."""
     codes = [line.cpt_hcpcs for line in encounter.service_lines.all()]
     service_types = service_types_for(codes, encounter.place_of_service)
     question, dependent = build_question(encounter, coverage, trace, service_types)
@@ -164,11 +175,27 @@ def build_inquiry(
         provider=Organization(name=facility.name[:60], id=facility.npi, id_qualifier="XX"),
         questions=(question,),
     )
+    segments = build_270(request, f"{control_number:09d}")
+    return Built270Set(segments, visit_date(encounter), service_types, dependent)
+
+
+def build_envelope(endpoint: PayerEndpoint, now: dt.datetime) -> Envelope:
+    return Envelope(sender_id=endpoint.sender_id, receiver_id=endpoint.receiver_id, created=now)
+
+
+def build_inquiry(
+    encounter: Encounter,
+    coverage: Coverage,
+    trace: str,
+    endpoint: PayerEndpoint,
+    payer_id: str,
+    now: dt.datetime,
+) -> Built270:
+    """The whole 270 interchange for one coverage, for a real-time exchange."""
     number = CONTROL_NUMBERS.next_number()
-    segments = build_270(request, f"{number:09d}")
-    envelope = Envelope(sender_id=endpoint.sender_id, receiver_id=endpoint.receiver_id, created=now)
-    text = build_interchange(envelope, [segments], _Fixed(number))
-    return Built270(text, visit_date(encounter), service_types, dependent)
+    built = build_inquiry_set(encounter, coverage, trace, payer_id, now, number)
+    text = build_interchange(build_envelope(endpoint, now), [built.segments], _Fixed(number))
+    return Built270(text, built.date_of_service, built.service_types, built.dependent)
 
 
 class _Fixed:
