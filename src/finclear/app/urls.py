@@ -4,7 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("finclear.api.urls")),
-    path("imports/", include("finclear.intake.urls")),
     path("eligibility/", include("finclear.eligibility.urls")),
     path("", include("finclear.authorizations.urls")),
     path("worklist/", include("finclear.workqueue.urls")),
