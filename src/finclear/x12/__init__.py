@@ -18,6 +18,7 @@ from finclear.x12.views import (
     AcknowledgmentView,
     AuthorizationView,
     ClaimStatusView,
+    ClaimView,
     EligibilityView,
     RemittanceView,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "AuthorizationView",
     "ClaimStatusView",
     "ClaimUnit",
+    "ClaimView",
     "Delimiters",
     "EligibilityView",
     "Envelope",

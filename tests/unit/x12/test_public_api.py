@@ -9,6 +9,7 @@ EXPECTED = [
     "AuthorizationView",
     "ClaimStatusView",
     "ClaimUnit",
+    "ClaimView",
     "Delimiters",
     "EligibilityView",
     "Envelope",
