@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import Field
 
 from finclear.audit.services import record_list_view, record_view
 from finclear.workqueue import queries, services
@@ -24,6 +25,10 @@ from finclear.workqueue.forms import WorklistFilterForm, workers
 from finclear.workqueue.models import ClearanceCase, SavedView
 
 router = Router(tags=["workqueue"])
+
+MAX_ID = 2**63 - 1  # the largest primary key the databases hold
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 VIEW = "workqueue.view_clearancecase"
 WORK = "workqueue.change_clearancecase"
@@ -77,14 +82,14 @@ class WorklistQuery(Schema):
     tab: str = "todo"
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    facility: int | None = None
-    department: int | None = None
-    provider: int | None = None
-    payer: int | None = None
+    facility: Id | None = None
+    department: Id | None = None
+    provider: Id | None = None
+    payer: Id | None = None
     item: Literal["eligibility", "authorization", "estimate", "counseling"] | None = None
     assignee: str | None = None
     sort: Literal["priority", "date"] = "priority"
-    page: int = 1
+    page: int = Field(1, ge=1, le=1_000_000)
 
 
 class CoverageOut(Schema):
@@ -157,7 +162,7 @@ class NextOut(Schema):
 
 
 class ReassignIn(Schema):
-    owner_id: int
+    owner_id: Id
 
 
 class OverrideIn(Schema):
@@ -178,7 +183,7 @@ class TextIn(Schema):
 
 class BulkIn(Schema):
     action: Literal["claim", "release", "verify_eligibility"]
-    case_ids: list[int]
+    case_ids: list[Id] = Field(max_length=500)
 
 
 class BulkOut(Schema):
@@ -233,7 +238,7 @@ def case_out(case: ClearanceCase) -> CaseOut:
     )
 
 
-def case_for(request: HttpRequest, case_id: int) -> ClearanceCase:
+def case_for(request: HttpRequest, case_id: CaseId) -> ClearanceCase:
     try:
         return queries.workspace_case(request.auth, case_id)  # type: ignore[attr-defined]
     except ClearanceCase.DoesNotExist:
@@ -268,7 +273,7 @@ def worklist(request: HttpRequest, filters: Query[WorklistQuery]) -> Any:
 
 
 @router.get("/cases/{case_id}", response=WorkspaceOut)
-def workspace(request: HttpRequest, case_id: int) -> WorkspaceOut:
+def workspace(request: HttpRequest, case_id: CaseId) -> WorkspaceOut:
     """Everything the workspace shows of one case (eligibility: ``/api/eligibility/``)."""
     need(request, VIEW)
     case = case_for(request, case_id)
@@ -337,12 +342,12 @@ def workspace(request: HttpRequest, case_id: int) -> WorkspaceOut:
     )
 
 
-def _reloaded(request: HttpRequest, case_id: int) -> CaseOut:
+def _reloaded(request: HttpRequest, case_id: CaseId) -> CaseOut:
     return case_out(case_for(request, case_id))
 
 
 @router.post("/cases/{case_id}/claim", response={200: CaseOut, 409: ErrorOut})
-def claim(request: HttpRequest, case_id: int) -> Any:
+def claim(request: HttpRequest, case_id: CaseId) -> Any:
     """Take the case; 409 when someone else holds it."""
     user = need(request, WORK)
     case_for(request, case_id)
@@ -362,7 +367,7 @@ def claim_next(request: HttpRequest) -> NextOut:
 
 
 @router.post("/cases/{case_id}/release", response={200: CaseOut, 409: ErrorOut})
-def release(request: HttpRequest, case_id: int) -> Any:
+def release(request: HttpRequest, case_id: CaseId) -> Any:
     """Give the case back; only its owner may, or a supervisor."""
     user = need(request, WORK)
     case_for(request, case_id)
@@ -374,7 +379,7 @@ def release(request: HttpRequest, case_id: int) -> Any:
 
 
 @router.post("/cases/{case_id}/reassign", response=CaseOut)
-def reassign(request: HttpRequest, case_id: int, body: ReassignIn) -> CaseOut:
+def reassign(request: HttpRequest, case_id: CaseId, body: ReassignIn) -> CaseOut:
     user = need(request, REASSIGN)
     case_for(request, case_id)
     owner = get_object_or_404(workers(user), pk=body.owner_id)
@@ -383,7 +388,7 @@ def reassign(request: HttpRequest, case_id: int, body: ReassignIn) -> CaseOut:
 
 
 @router.post("/cases/{case_id}/override", response=CaseOut)
-def override(request: HttpRequest, case_id: int, body: OverrideIn) -> CaseOut:
+def override(request: HttpRequest, case_id: CaseId, body: OverrideIn) -> CaseOut:
     """Set the status by hand with a reason (audited); lapses when the computed one changes."""
     user = need(request, OVERRIDE)
     case_for(request, case_id)
@@ -392,7 +397,7 @@ def override(request: HttpRequest, case_id: int, body: OverrideIn) -> CaseOut:
 
 
 @router.delete("/cases/{case_id}/override", response=CaseOut)
-def lift_override(request: HttpRequest, case_id: int) -> CaseOut:
+def lift_override(request: HttpRequest, case_id: CaseId) -> CaseOut:
     user = need(request, OVERRIDE)
     case_for(request, case_id)
     services.do_lift_override(case_id, user)
@@ -400,7 +405,7 @@ def lift_override(request: HttpRequest, case_id: int) -> CaseOut:
 
 
 @router.post("/cases/{case_id}/notes", response={201: NoteOut})
-def add_note(request: HttpRequest, case_id: int, body: TextIn) -> Status:
+def add_note(request: HttpRequest, case_id: CaseId, body: TextIn) -> Status:
     user = need(request, NOTE)
     case = case_for(request, case_id)
     note = services.do_add_note(case, user, body.body)
@@ -411,7 +416,7 @@ def add_note(request: HttpRequest, case_id: int, body: TextIn) -> Status:
 
 
 @router.post("/cases/{case_id}/counseling", response=CaseOut)
-def counseling(request: HttpRequest, case_id: int, body: TextIn) -> CaseOut:
+def counseling(request: HttpRequest, case_id: CaseId, body: TextIn) -> CaseOut:
     """Record a financial counseling conversation (a done task and a note)."""
     user = need(request, NOTE)
     need(request, WORK)
@@ -449,7 +454,7 @@ def save_view(request: HttpRequest, body: SavedViewIn) -> Status:
 
 
 @router.delete("/views/{view_id}", response={204: None})
-def delete_view(request: HttpRequest, view_id: int) -> Status:
+def delete_view(request: HttpRequest, view_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Status:
     user = need(request, VIEW)
     deleted, _ = SavedView.objects.filter(user=user, pk=view_id).delete()
     if not deleted:
