@@ -234,3 +234,25 @@ def test_the_api_batches(client, clinic, django_capture_on_commit_callbacks):
     run_id = created.json()["id"]
     assert client.get(f"/api/eligibility/batches/{run_id}", **auth).json()["days"] == 2
     assert client.get("/api/docs", **auth).status_code == 200
+
+
+def test_the_admin_pages_are_read_only_and_audited(client, clinic, django_user_model):
+    check = do_verify(clinic["enc_a"])
+    EligibilityBatchRun.objects.create(
+        started_at=check.requested_at,
+        days=1,
+        window_start=check.date_of_service,
+        window_end=check.date_of_service,
+        triggered_by="test",
+    )
+    root = django_user_model.objects.create_superuser("root", password="x" * 16)
+    login(client, root)
+    assert client.get("/admin/eligibility/eligibilitycheck/").status_code == 200
+    page = client.get(f"/admin/eligibility/eligibilitycheck/{check.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert client.get("/admin/eligibility/eligibilitycheck/add/").status_code == 403
+    assert client.get("/admin/eligibility/eligibilitybatchrun/").status_code == 200
+    assert AuditEvent.objects.filter(
+        channel="admin", object_type="eligibility.eligibilitycheck", action="view"
+    ).exists()
