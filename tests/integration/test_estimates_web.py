@@ -73,3 +73,18 @@ def test_auditor_sees_but_cannot_act(client: Client) -> None:
     panel = client.get(f"/encounters/{encounter.pk}/estimate/").content.decode()
     assert "Calculate the estimate" not in panel
     assert client.post(f"/encounters/{encounter.pk}/estimate/create/").status_code == 403
+
+
+def test_admin_pages_of_the_new_apps_render(admin_client: Client) -> None:
+    clinic = EstimateClinic()
+    build_policy(clinic.facility)
+    for path in (
+        "/admin/contracts/feeschedule/",
+        "/admin/contracts/feeschedule/add/",
+        "/admin/estimates/estimate/",
+        "/admin/assistance/assistancepolicy/",
+        "/admin/assistance/assistancepolicy/add/",
+        "/admin/assistance/paymentplan/",
+        "/admin/assistance/pospayment/",
+    ):
+        assert admin_client.get(path).status_code == 200, path
