@@ -159,8 +159,9 @@ def child(args: argparse.Namespace) -> None:
                 "batch_status": run.status,
                 "batch_error_samples": sorted(
                     set(
-                        EligibilityCheck.objects.filter(batch_run=run, status="error")
-                        .values_list("error", flat=True)[:200]
+                        EligibilityCheck.objects.filter(batch_run=run, status="error").values_list(
+                            "error", flat=True
+                        )[:200]
                     )
                 )[:3],
                 "batch_seconds": batch_seconds,

@@ -68,9 +68,7 @@ class _Benefit:
             errors=tuple(self.errors),
             messages=tuple(self.messages),
             additional_info=tuple(self.info),
-            related_entities=tuple(
-                party_of_nm1(nm1, _address(rest)) for nm1, rest in self.related
-            ),
+            related_entities=tuple(party_of_nm1(nm1, _address(rest)) for nm1, rest in self.related),
         )
 
 
