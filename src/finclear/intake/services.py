@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -109,18 +109,26 @@ def do_import(
     dry_run: bool = False,
     channel: str = "cli",
     file_format: str | None = None,
+    display_name: str | None = None,
+    facility_ids: Collection[int] | None = None,
+    ip_address: str | None = None,
+    request_path: str = "",
 ) -> ImportResult:
-    """Parse ``path`` and import every good record; report the others. Never raises for bad data."""
+    """Parse ``path`` and import every good record; report the others. Never raises for bad data.
+
+    ``facility_ids``: the facilities the user may write to (None: any); a record of another
+    facility fails. ``display_name`` names the file in problems (an upload's own name).
+    """
     path = Path(path)
-    parsed = parse_file(path, file_format)
+    parsed = parse_file(path, file_format, display_name)
     started = timezone.now()
     result = ImportResult(file=parsed.file, format=parsed.format, dry_run=dry_run)
     result.problems.extend(parsed.problems)
     result.failed = parsed.failed
-    with audit_context(user=user, channel=channel):
+    with audit_context(user=user, channel=channel, ip_address=ip_address, path=request_path):
         try:
             with transaction.atomic():
-                _import_records(parsed, result, facility_code)
+                _import_records(parsed, result, facility_code, facility_ids)
                 if dry_run:
                     raise _Rollback
         except _Rollback:
@@ -143,8 +151,13 @@ def do_import(
     return result
 
 
-def _import_records(parsed: ParseResult, result: ImportResult, facility_code: str) -> None:
-    importer = _Importer(facility_code)
+def _import_records(
+    parsed: ParseResult,
+    result: ImportResult,
+    facility_code: str,
+    facility_ids: Collection[int] | None,
+) -> None:
+    importer = _Importer(facility_code, facility_ids)
     importer.do_prefetch(parsed.records)
     batch = PendingBatch()
     for record in parsed.records:
@@ -292,8 +305,9 @@ def _validate(obj: models.Model, full: bool) -> None:
 
 
 class _Importer:
-    def __init__(self, default_facility: str) -> None:
+    def __init__(self, default_facility: str, facility_ids: Collection[int] | None) -> None:
         self.default_facility = default_facility
+        self.facility_ids = None if facility_ids is None else frozenset(facility_ids)
         self.refs = ReferenceData()
         self.known = KnownRows()
 
@@ -373,6 +387,9 @@ class _Importer:
         found = self.refs.facility(code)
         if found is None:
             report("facility_code", f"no facility with code {code}")
+        elif self.facility_ids is not None and found.pk not in self.facility_ids:
+            report("facility_code", f"{code} is not one of your facilities")
+            return None
         return found
 
     def _patient(self, facility: Facility, record: IntakeRecord, writer: _Writer) -> Patient:
