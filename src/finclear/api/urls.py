@@ -8,6 +8,7 @@ from finclear.eligibility.api import router as eligibility_router
 api.add_router("/eligibility/", eligibility_router)
 api.add_router("/authorizations/", "finclear.api.authorizations.router")
 api.add_router("/workqueue/", "finclear.api.workqueue.router")
+api.add_router("/intake/", "finclear.api.intake.router")
 api.add_router("/estimates/", "finclear.api.estimates.router")
 api.add_router("/assistance/", "finclear.api.assistance.router")
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("finclear.api.urls")),
+    path("imports/", include("finclear.intake.urls")),
     path("eligibility/", include("finclear.eligibility.urls")),
     path("", include("finclear.authorizations.urls")),
     path("", include("finclear.estimates.urls")),

@@ -26,6 +26,7 @@ NAV = [
     ("Encounters", ("web:encounter_list",), "scheduling.view_encounter", False),
     ("Dashboard", ("reports:dashboard",), "workqueue.override_clearance", False),
     ("Eligibility", ("eligibility:batch_runs",), "eligibility.view_eligibilitybatchrun", False),
+    ("Imports", ("intake:import_list",), "patients.view_patient", False),
     ("Audit trail", ("audit:search",), "audit.view_auditevent", False),
     ("Admin", ("admin:index",), "", True),
 ]
