@@ -83,6 +83,7 @@ class FakePayer:
     inactive: set[str] = field(default_factory=set)
     rejections: dict[str, str] = field(default_factory=dict)
     malformed: set[str] = field(default_factory=set)
+    no_echo: set[str] = field(default_factory=set)  # answered without the TRN*2 echo
     failures: dict[str, GatewayError] = field(default_factory=dict)
     received: list[str] = field(default_factory=list)
     batches: dict[str, str] = field(default_factory=dict)
@@ -143,7 +144,7 @@ class FakePayer:
         asked = subscriber.dependents[0] if subscriber.dependents else subscriber
         trace = asked.traces[0]
         service_types = asked.inquiries[0].service_types if asked.inquiries else ("30",)
-        echo = (Trace("2", trace.reference, trace.originator),)
+        echo = () if member_id in self.no_echo else (Trace("2", trace.reference, trace.originator),)
         person = Person(subscriber.party.name, subscriber.party.first_name, member_id=member_id)
         dates = (DatePeriod("346", PLAN_BEGIN, PLAN_BEGIN),)
         errors: tuple[RequestError, ...] = ()

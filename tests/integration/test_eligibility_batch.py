@@ -200,3 +200,15 @@ def test_both_batch_modes_verify_alike(payer, schedule, monkeypatch, mode):
         check.raw_270.startswith("ST*270*") if mode == "core" else check.raw_270.startswith("ISA")
     )
     assert "AAA*N**75*C" in check.raw_271
+
+
+def test_a_batch_answer_without_the_trace_echo_is_found_by_bht03(payer, schedule):
+    clinic, encounters, _ = schedule
+    payer.rejections[clinic.coverage.member_id] = "75"
+    payer.no_echo.add(clinic.coverage.member_id)
+    run = batch.do_start_batch(7, triggered_by="test", chunk_size=10, enqueue=False)
+    run_all_chunks(run)
+    run.refresh_from_db()
+    assert (run.rejected, run.errors) == (1, 0)
+    check = EligibilityCheck.objects.get(encounter=encounters[0])
+    assert check.rejections[0]["code"] == "75"

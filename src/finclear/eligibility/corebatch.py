@@ -2,7 +2,8 @@
 
 The chunk's 270 transaction sets go to each payer in one batch submission; the 271s are
 picked up by the submission's PayloadID once the payer has them (polled), then the pickup is
-acknowledged. Each inquiry's 271 is found by its trace number (TRN*2). Each check keeps its own
+acknowledged. Each inquiry's 271 is found by its trace number (TRN*2, else BHT03, which echoes
+the 270's BHT03: the trace number too). Each check keeps its own
 270 and 271 transaction sets (ST..SE) and the batch's PayloadID. An inquiry without an answer,
 or a batch the gateway could not deliver, becomes an ``error`` outcome saying so.
 """
@@ -182,5 +183,8 @@ def read_answers(
         for member in view.members:
             for trace in member.request_traces:
                 answers[trace.reference] = (view, text)
+        # A rejection may come back without the TRN echo; BHT03 echoes the 270's, which is
+        # the trace number too.
+        answers.setdefault(view.reference, (view, text))
     problem = "; ".join(problems)
     return answers, f"batch 271 from {payer_key}: {problem}" if problem else ""
