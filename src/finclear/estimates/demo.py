@@ -40,4 +40,5 @@ def do_estimate_demo_schedule() -> int:
     """Estimates for the open encounters; returns how many were written."""
     with audit_context(channel="task"):
         do_load_demo_contracts()
-        return do_estimate_encounters(open_encounter_ids(), reason="demo pipeline")
+        # The pipeline's last step recomputes every case: no recompute per batch here.
+        return do_estimate_encounters(open_encounter_ids(), reason="demo pipeline", recompute=False)

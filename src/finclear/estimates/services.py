@@ -101,7 +101,10 @@ def build_estimate(
 
 @transaction.atomic
 def _write(
-    batch: Sequence[tuple[EstimateInputs, Calculation]], user: Any, reason: str
+    batch: Sequence[tuple[EstimateInputs, Calculation]],
+    user: Any,
+    reason: str,
+    recompute: bool = True,
 ) -> list[Estimate]:
     """Supersede the current estimates of the batch's encounters and write the new ones."""
     if not batch:
@@ -149,7 +152,8 @@ def _write(
     )
     AuditEvent.objects.bulk_create(events)
     do_sync_gfe_tasks([e for e in estimates if e.kind == EstimateKind.GFE])
-    mark(ids)
+    if recompute:
+        mark(ids)
     return estimates
 
 
@@ -174,11 +178,13 @@ def do_estimate_encounters(
     *,
     only_existing: bool = False,
     reason: str = "",
+    recompute: bool = True,
 ) -> int:
     """Estimate many encounters: those without a current estimate, or whose inputs changed.
 
     ``only_existing`` recalculates current estimates whose inputs changed and makes no new
-    ones. Returns how many estimates were written.
+    ones. ``recompute=False`` leaves the clearance cases to the caller (the demo pipeline
+    recomputes every case in its last step). Returns how many estimates were written.
     """
     ids = sorted(set(encounter_ids))
     book = load_book()
@@ -204,7 +210,7 @@ def do_estimate_encounters(
                 continue
             batch.append((item, calculate(item)))
         why = reason or ("the benefits, lines or prices changed" if only_existing else "batch")
-        written += len(_write(batch, user, why))
+        written += len(_write(batch, user, why, recompute))
     return written
 
 
