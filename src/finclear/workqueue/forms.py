@@ -72,12 +72,15 @@ class WorklistFilterForm(forms.Form):
         self._set_queryset("provider", providers.order_by("last_name", "first_name"))
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ChoiceField)
-        assignee.choices = [
-            ("", "Anyone"),
-            ("me", "Me"),
-            ("unassigned", "Unassigned"),
-            *[(str(u.pk), u.get_username()) for u in workers(user)],
-        ]
+        # A callable: the users are read (once) only when the select is drawn or an id given.
+        read: list[tuple[str, str]] = []
+
+        def assignee_choices() -> list[tuple[str, str]]:
+            if not read:
+                read.extend((str(u.pk), u.get_username()) for u in workers(user))
+            return [("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned"), *read]
+
+        assignee.choices = assignee_choices
 
     def _set_queryset(self, name: str, queryset: Any) -> None:
         field = self.fields[name]

@@ -107,14 +107,21 @@ class ClearanceCase(TimestampedModel):
         indexes = [
             models.Index(fields=["status", "owner", "due_date"], name="case_worklist_idx"),
             models.Index(fields=["due_date", "priority"], name="case_due_idx"),
+            # The worklist's two orders: walked in order, filtered, stopped at the page.
             models.Index(
-                fields=["facility", "status", "-priority", "id"],
+                fields=["-priority", "due_date", "id"],
                 name="case_open_prio_idx",
                 condition=Q(is_open=True),
             ),
             models.Index(
-                fields=["facility", "due_date", "scheduled_at", "id"],
+                fields=["due_date", "scheduled_at", "id"],
                 name="case_open_date_idx",
+                condition=Q(is_open=True),
+            ),
+            # The tabs' counts (an index-only scan per facility).
+            models.Index(
+                fields=["facility", "status"],
+                name="case_open_count_idx",
                 condition=Q(is_open=True),
             ),
             models.Index(

@@ -11,7 +11,8 @@ recompute (``do_recompute_cases``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -78,9 +79,29 @@ def mark(encounter_ids: Iterable[int]) -> None:
     if pending is None:
         pending = _pending.ids = set()
     pending.update(ids)
+    if getattr(_pending, "deferred", 0):
+        return  # deferred_recompute() recomputes them when its block ends
     # One callback per change: the first to run recomputes everything pending, the others
     # find nothing left. (A rolled-back savepoint drops its callbacks, never the others'.)
     transaction.on_commit(_flush)
+
+
+@contextmanager
+def deferred_recompute() -> Iterator[None]:
+    """Hold back the recomputation of marked cases until the block ends, then do it once.
+
+    For bulk work made of many small transactions (a demo pipeline step, a batch of
+    requests): each commit would otherwise recompute its cases there and then. If the block
+    raises, the marked cases stay pending for the next recomputation.
+    """
+    depth = getattr(_pending, "deferred", 0)
+    _pending.deferred = depth + 1
+    try:
+        yield
+    finally:
+        _pending.deferred = depth
+    if depth == 0:
+        _flush()
 
 
 def _receiver(find: Callable[[Any], Iterable[int]]) -> Callable[..., None]:

@@ -1,0 +1,309 @@
+"""Worklist latency with 100,000 upcoming encounters on PostgreSQL, 20 concurrent clients.
+
+1. A child process migrates a database of its own (``finclear_bench_workqueue`` on the local
+   server, or FINCLEAR_DATABASE_URL's server), loads the synthetic clinic (100,000 encounters
+   over the next 30 days), computes every clearance case, and makes a specialist who sees
+   every facility, with an API token.
+2. The app is served as it is in production: ``finclear serve`` (uvicorn) with
+   ``--workers`` processes, DEBUG off.
+3. ``--clients`` asyncio clients (httpx) each send ``--requests`` requests one after the other:
+   the worklist API (``GET /api/workqueue/cases``, 50 rows and every tab's count, with filters
+   rotating over tabs, sorts, pages and open items) and the worklist page (``GET /worklist/``,
+   the same with the HTML). Each request's latency is measured by the client.
+
+It prints p50/p95/p99 per kind, beside the same worklist's two SQL statements run alone (the
+floor any web stack adds to). The target is p95 <= 150 ms. Timings are printed, never
+asserted. Not a test.
+
+    .venv/bin/python bench/workqueue.py [--encounters 100000] [--clients 20] [--requests 25]
+                                        [--workers 2] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+LOCAL_PG = "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+BENCH_DB = "finclear_bench_workqueue"
+PASSWORD = "bench-password-not-secret-1"
+QUERIES = [
+    "",
+    "tab=at_risk",
+    "tab=needs_eligibility&sort=date",
+    "tab=all&page=3",
+    "item=authorization",
+    "sort=date&page=2",
+    "assignee=unassigned",
+    "tab=cleared",
+]
+
+
+def child_prepare(encounters: int) -> None:
+    """Inside the child: migrate, load, compute the cases, make the user; print JSON."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finclear.app.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from finclear.accounts.services import do_create_user
+    from finclear.api.tokens import do_create_token
+    from finclear.demo.load import do_load_clinic
+    from finclear.demo.records import SeedParams
+    from finclear.demo.synth import build_clinic
+    from finclear.organizations.models import Facility
+    from finclear.workqueue import queries
+    from finclear.workqueue.models import ClearanceCase
+    from finclear.workqueue.services import do_recompute_cases
+
+    figures: dict[str, object] = {}
+    clock = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    figures["migrate_s"] = time.perf_counter() - clock
+    params = SeedParams(
+        patients=encounters * 7 // 10,
+        days=30,
+        seed=1,
+        start_date=timezone.localdate(),
+        encounters=encounters,
+    )
+    clock = time.perf_counter()
+    result = do_load_clinic(build_clinic(params))
+    figures["load_s"] = time.perf_counter() - clock
+    figures["encounters"] = result.counts["encounters"]
+    clock = time.perf_counter()
+    figures["computed"] = do_recompute_cases(ClearanceCase.objects.values_list("pk", flat=True))
+    figures["recompute_s"] = time.perf_counter() - clock
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a load
+    user = do_create_user("bench_specialist", PASSWORD, "specialist", list(Facility.objects.all()))
+    _, token = do_create_token(user, "bench")
+    figures["token"] = token
+    figures["statuses"] = dict(
+        ClearanceCase.objects.order_by()
+        .values_list("status")
+        .annotate(n=django.db.models.Count("id"))
+    )
+    # The floor: the worklist's own SQL (counts per tab, one page), run alone, one at a time.
+    samples = []
+    for _ in range(40):
+        clock = time.perf_counter()
+        worklist = queries.build_worklist(user, {}, tab="todo", sort="priority", page=1)
+        samples.append((time.perf_counter() - clock) * 1000)
+    figures["sql_floor_ms"] = sorted(samples)
+    figures["rows"] = len(worklist.page.rows)
+    print(json.dumps(figures))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def database_urls() -> tuple[str, str]:
+    """(admin URL, bench database URL) on the configured or local PostgreSQL server."""
+    base = os.environ.get("FINCLEAR_DATABASE_URL", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        base = LOCAL_PG
+    root = base.rsplit("/", 1)[0]
+    return f"{root}/postgres", f"{root}/{BENCH_DB}"
+
+
+def recreate_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def drop_database(admin_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def sign_in(client: httpx.AsyncClient) -> None:
+    page = await client.get("/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token is not None, "no CSRF token on the login page"
+    done = await client.post(
+        "/login/",
+        data={
+            "username": "bench_specialist",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": token.group(1),
+        },
+        headers={"Referer": f"{client.base_url}/login/"},
+    )
+    assert done.status_code in (200, 302), done.status_code
+    assert "sessionid" in client.cookies, "sign-in failed"
+
+
+async def one_client(
+    base_url: str, token: str, n: int, offset: int, kind: str
+) -> tuple[list[float], int]:
+    latencies, errors = [], 0
+    headers = {"Authorization": f"Bearer {token}"} if kind == "api" else {}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as client:
+        if kind == "html":
+            await sign_in(client)
+        path = "/api/workqueue/cases" if kind == "api" else "/worklist/"
+        for i in range(n):
+            query = QUERIES[(offset + i) % len(QUERIES)]
+            clock = time.perf_counter()
+            response = await client.get(f"{path}?{query}" if query else path)
+            latencies.append((time.perf_counter() - clock) * 1000)
+            if response.status_code != 200:
+                errors += 1
+    return latencies, errors
+
+
+async def load(base_url: str, token: str, clients: int, n: int, kind: str) -> dict[str, float]:
+    await one_client(base_url, token, 3, 0, kind)  # warm the workers' caches
+    clock = time.perf_counter()
+    results = await asyncio.gather(
+        *(one_client(base_url, token, n, c, kind) for c in range(clients))
+    )
+    wall = time.perf_counter() - clock
+    latencies = [ms for lat, _ in results for ms in lat]
+    return {
+        "requests": len(latencies),
+        "errors": sum(e for _, e in results),
+        "p50": percentile(latencies, 0.50),
+        "p95": percentile(latencies, 0.95),
+        "p99": percentile(latencies, 0.99),
+        "rps": len(latencies) / wall,
+    }
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the app exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the app did not answer {url}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--encounters", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=25, help="per client and kind")
+    parser.add_argument("--workers", type=int, default=2, help="web processes")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_prepare(args.encounters)
+        return
+
+    admin_url, bench_url = database_urls()
+    try:
+        recreate_database(admin_url)
+    except Exception as exc:  # no server: say so plainly
+        raise SystemExit(f"PostgreSQL is needed ({admin_url}): {exc}") from None
+    var = Path(tempfile.mkdtemp(prefix="finclear-bench-wq-"))
+    env = {
+        **os.environ,
+        "FINCLEAR_DATABASE_URL": bench_url,
+        "FINCLEAR_VAR_DIR": str(var),
+        "FINCLEAR_DEBUG": "0",
+        "FINCLEAR_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "finclear.app.settings",
+    }
+    try:
+        print(f"loading {args.encounters:,} encounters into {BENCH_DB} ...", flush=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--encounters", str(args.encounters)],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(done.stderr[-4000:])
+        prep = json.loads(done.stdout.strip().splitlines()[-1])
+        print(
+            f"loaded {prep['encounters']:,} encounters in {prep['load_s']:.0f} s; "
+            f"{prep['computed']:,} cases computed in {prep['recompute_s']:.0f} s "
+            f"({prep['computed'] / prep['recompute_s']:.0f}/s)"
+        )
+        print("statuses:", ", ".join(f"{k} {v:,}" for k, v in sorted(prep["statuses"].items())))
+        port = free_port()
+        log = var / "web.log"
+        with log.open("wb") as out:
+            server = subprocess.Popen(
+                [sys.executable, "-c", "from finclear.cli import main; main()", "serve",
+                 "--port", str(port), "--workers", str(args.workers)],
+                env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(f"{base_url}/login/", server, log)
+            rows = []
+            for kind in ("api", "html"):
+                figures = asyncio.run(
+                    load(base_url, prep["token"], args.clients, args.requests, kind)
+                )
+                rows.append((kind, figures))
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        floor = prep["sql_floor_ms"]
+        print(
+            f"\nworklist latency, {args.clients} concurrent clients, {args.workers} uvicorn "
+            f"workers, {os.cpu_count()} CPUs (target: p95 <= 150 ms)"
+        )
+        print(f"{'what':<44}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}"
+              f"{'p99 ms':>9}{'req/s':>8}")  # fmt: skip
+        names = {
+            "api": "finclear GET /api/workqueue/cases (JSON)",
+            "html": "finclear GET /worklist/ (HTML page)",
+        }
+        for kind, f in rows:
+            print(
+                f"{names[kind]:<44}{f['requests']:>9}{f['errors']:>8}{f['p50']:>9.1f}"
+                f"{f['p95']:>9.1f}{f['p99']:>9.1f}{f['rps']:>8.1f}"
+            )
+        print(
+            f"{'reference: its SQL alone, one at a time':<44}{len(floor):>9}{0:>8}"
+            f"{statistics.median(floor):>9.1f}{percentile(floor, 0.95):>9.1f}"
+            f"{percentile(floor, 0.99):>9.1f}{'':>8}"
+        )
+    finally:
+        if args.keep:
+            print(f"kept the database {bench_url}")
+        else:
+            drop_database(admin_url)
+
+
+if __name__ == "__main__":
+    main()
