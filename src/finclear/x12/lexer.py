@@ -262,6 +262,44 @@ def iter_pieces(
     d = read_delimiters(buf, pos, source)
     by_suffix: dict[str, Delimiters] = {d.suffix: d}
     while True:
+        while len(buf) - pos < 3 and fill():
+            pass
+        if not buf.startswith("ISA", pos):
+            # the complete segments in the buffer, split at once; the last one (whose
+            # suffix may run past the buffer) and any ISA are left to the path below
+            term = d.segment
+            last = buf.rfind(term, pos)
+            pieces = buf[pos:last].split(term) if last > pos else []
+            start = pos
+            previous = None
+            for piece in pieces:
+                body = piece.lstrip(_WHITESPACE)
+                if previous is not None:
+                    suffix = piece[: len(piece) - len(body)]
+                    seg_d = by_suffix.get(suffix)
+                    if seg_d is None:
+                        seg_d = Delimiters(d.element, d.component, d.repetition, term, suffix)
+                        by_suffix[suffix] = seg_d
+                    yield previous, seg_d
+                pos = start + len(piece) - len(body)
+                if body.startswith("ISA"):
+                    break
+                previous = body
+                start += len(piece) + 1
+            if pos > chunk_size:
+                buf = buf[pos:]
+                pos = 0
+        else:
+            # a new interchange may declare another terminator: read it before looking for it
+            while len(buf) - pos < 4 * ISA_LENGTH and fill():
+                pass
+            try:
+                new = read_delimiters(buf, pos, source)
+            except X12Error:
+                new = d  # reported below, once its segment is cut
+            if new != d:
+                d = new
+                by_suffix = {d.suffix: d}
         end = buf.find(d.segment, pos)
         while end < 0 and fill():
             end = buf.find(d.segment, pos)

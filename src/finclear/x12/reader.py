@@ -464,19 +464,26 @@ class _ClaimStream:
         self.st = st
         self.version = st.get(3) or ""
         self.current: Loop | None = None
+        self.depth = 0  # where the current claim's frame is on the builder's stack
 
     def feed(self, seg: Segment) -> ClaimUnit | None:
         self.builder.feed(seg)
         done = None
         stack = self.builder.stack
-        if self.current is not None and not any(f.loop is self.current for f in stack):
-            done = self._cut(self.current)
+        current = self.current
+        if current is not None:
+            # the stack only loses its top frames and gains new ones: the claim is still
+            # open while its frame is where it was
+            depth = self.depth
+            if depth < len(stack) and stack[depth].loop is current:
+                return None
+            done = self._cut(current)
             self.current = None
-        if self.current is None:
-            for frame in stack:
-                if frame.loop.id == self.claim_id:
-                    self.current = frame.loop
-                    break
+        for depth, frame in enumerate(stack):
+            if frame.loop.id == self.claim_id:
+                self.current = frame.loop
+                self.depth = depth
+                break
         return done
 
     def finish(self) -> ClaimUnit | None:
