@@ -17,6 +17,7 @@ from finclear.authorizations.demo import do_authorize_demo_schedule
 from finclear.eligibility.simulator import do_verify_demo_schedule
 from finclear.estimates.demo import do_estimate_demo_schedule
 from finclear.workqueue.models import ClearanceCase
+from finclear.workqueue.receivers import deferred_recompute
 from finclear.workqueue.services import do_recompute_cases
 
 
@@ -78,6 +79,8 @@ def do_run_pipeline(
         if on_step is not None:
             on_step(step)
         clock = time.perf_counter()
-        processed = step.run()
+        # A step's many small commits recompute the cases they touch once, at the step's end.
+        with deferred_recompute():
+            processed = step.run()
         results.append(StepResult(step.name, processed, time.perf_counter() - clock))
     return results
