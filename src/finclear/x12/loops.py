@@ -268,7 +268,23 @@ def build_tree(spec: TransactionSpec, segments: Sequence[Segment]) -> tuple[Loop
         return Loop(spec.root.id, spec.root), []
     builder = TreeBuilder(spec, segments[0])
     feed = builder.feed
+    stack = builder.stack
     for seg in segments[1:]:
+        # the common case inline: the innermost loop's first candidate takes the segment
+        frame = stack[-1]
+        elements = seg.elements
+        cands = frame.index.forward[frame.cur].get(elements[0])
+        if cands is not None:
+            cand = cands[0]
+            qualifier = cand.qualifier
+            if not cand.opens and (
+                qualifier is None
+                or (qualifier[0] < len(elements) and elements[qualifier[0]] in qualifier[1])
+            ):
+                frame.cur = cand.last
+                seg.spec = cand.segment
+                frame.loop.segments.append(seg)
+                continue
         feed(seg)
     return builder.root, builder.findings
 
