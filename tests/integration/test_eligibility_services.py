@@ -288,3 +288,19 @@ def test_a_changed_coverage_makes_the_verification_stale(payer, clinic):
 
     case = do_recompute_case(case_of(encounter))
     assert "the coverage changed since" in case.status_reason
+
+
+def test_a_payers_file_that_cannot_be_used_is_an_error_that_says_why(
+    payer, clinic, tmp_path, monkeypatch
+):
+    payers = tmp_path / "payers.toml"
+    payers.write_text(
+        '[payers.default]\nurl = "http://127.0.0.1:9/core/mime"\nprotocol = "mime"\n'
+        'sender_id = "S"\nreceiver_id = "R"\nusername = "u"\npassword_env = "NOT_SET_ANYWHERE"\n'
+    )
+    monkeypatch.setenv("FINCLEAR_PAYERS_FILE", str(payers))
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    endpoints.use_endpoints(None)
+    check = services.do_verify(clinic.encounter())
+    assert check.status == CheckStatus.ERROR
+    assert "the environment variable NOT_SET_ANYWHERE is not set" in check.error

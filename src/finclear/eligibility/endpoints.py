@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 
-from finclear.connect.config import load_endpoints
+from finclear.connect.config import ConfigError, load_endpoints
 from finclear.connect.gateway import PayerEndpoint, PayerGateway
 from finclear.payers.models import Payer
 
@@ -77,7 +77,11 @@ def payer_keys(payer: Payer) -> tuple[str, ...]:
 
 
 def endpoint_for(payer: Payer) -> PayerEndpoint:
-    table = endpoints()
+    """The payer's endpoint; ``NoEndpoint`` names the payer, or the payers file's problem."""
+    try:
+        table = endpoints()
+    except ConfigError as exc:
+        raise NoEndpoint(f"payer #{payer.pk} ({payer.name}): {exc}") from None
     for key in (*payer_keys(payer), DEFAULT_KEY):
         found = table.get(key)
         if found is not None:

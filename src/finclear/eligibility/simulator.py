@@ -126,13 +126,23 @@ def recorded_scenario() -> Path | None:
     return Path(run.scenario_path)
 
 
-def do_connect_demo_payers() -> Simulator:
-    """Start the simulator (once per process) and point every payer's endpoint at it."""
+def do_connect_demo_payers() -> Simulator | None:
+    """Start the simulator (once per process) and point every payer's endpoint at it.
+
+    None, with a warning in the log, when the seeded clinic has no scenario file on record:
+    the simulator answers from that file and cannot start without it.
+    """
     global _running
     if _running is not None and _running.process.poll() is None:
         return _running
+    scenario = recorded_scenario()
+    if scenario is None:
+        log.warning(
+            "eligibility: the seeded clinic has no scenario file on record; the payer "
+            "simulator was not started (run `finclear seed`)"
+        )
+        return None
     var = Path(settings.VAR_DIR)
-    scenario = recorded_scenario() or var / "scenario.json"
     simulator = start_simulator(scenario, var / "payersim.log")
     atexit.register(simulator.stop)
     payer_ids = sorted(
@@ -155,14 +165,8 @@ def do_verify_demo_schedule() -> int:
     It needs the scenario file the seed recorded (the simulator answers from it); a clinic
     loaded without one (``do_load_clinic`` alone) is not verified, and the log says why.
     """
-    recorded = recorded_scenario()
-    if recorded is None:
-        log.warning(
-            "eligibility: the seeded clinic has no scenario file on record; the payer "
-            "simulator was not started and nothing was verified (run `finclear seed`)"
-        )
+    if do_connect_demo_payers() is None:
         return 0
-    do_connect_demo_payers()
     run = do_start_batch(demo_window_days(), triggered_by="demo")
     run = do_run_to_end(run, DEMO_WORKERS)
     return run.processed
