@@ -80,10 +80,16 @@ def test_the_patient_access_rates(sites) -> None:
             service_line=line, requirement="required", reason="rule X", evaluated_at=timezone.now()
         )
     services.do_recompute_cases([c.pk for c in cases])
+    open_case(sites[0], days=10, encounter_type="emergency")  # not scheduled: no pre-registration
+    cancelled = open_case(sites[0], days=10)
+    cancelled.encounter.status = "cancelled"
+    cancelled.encounter.save()
     today = timezone.localdate()
     rates = {r.key: r for r in queries.rates(sue, today, today + dt.timedelta(days=30))}
-    assert (rates["pre_registration"].numerator, rates["pre_registration"].denominator) == (2, 4)
-    assert rates["insurance_verification"].percent == Decimal("50.0")
+    # Scheduled: the four and the cancelled one (HFMA keeps cancelled pre-registrations).
+    assert (rates["pre_registration"].numerator, rates["pre_registration"].denominator) == (2, 5)
+    verification = rates["insurance_verification"]
+    assert (verification.numerator, verification.denominator) == (2, 5)  # the ER visit counts
     auth = rates["service_authorization"]
     assert (auth.numerator, auth.denominator) == (0, 2) and auth.percent == Decimal("0.0")
     empty = queries.rates(sue, today - dt.timedelta(days=90), today - dt.timedelta(days=60))

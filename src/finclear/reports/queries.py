@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from finclear.accounts.scoping import facility_ids_for
 from finclear.rules.clearance import ItemFlag
-from finclear.scheduling.models import EncounterStatus
+from finclear.scheduling.models import EncounterStatus, EncounterType
 from finclear.workqueue.models import CaseActivity, CaseStatus, ClearanceCase
 from finclear.workqueue.queries import TAB_ORDER, cases_for_user
 
@@ -36,24 +36,27 @@ CLEAN_ELIGIBILITY = ("verified", "manually_verified")
 RATE_DEFINITIONS = {
     "pre_registration": (
         "Pre-registration rate",
-        "Encounters pre-registered before service ÷ scheduled encounters",
-        "HFMA MAP Key PAF-1. Pre-registered here: an eligibility inquiry (270 or a manual "
-        "verification) was recorded before the scheduled time of the visit. Scheduled "
-        "encounters: every encounter of the period that was not cancelled.",
+        "Encounters pre-registered ÷ scheduled encounters",
+        "HFMA MAP Key (Patient Access). Scheduled encounters: the period's encounters booked at "
+        "least one calendar day before the visit, emergency visits left out, cancelled ones "
+        "kept. Pre-registered: the registration was complete enough to ask the payer before "
+        "the visit day (an eligibility inquiry, 270 or manual, recorded before it): finclear's "
+        'reading of "all fields required by organizational policy".',
     ),
     "insurance_verification": (
         "Insurance verification rate",
-        "Encounters with verified insurance ÷ registered encounters",
-        "HFMA MAP Key PAF-2. Verified here: the encounter has an eligibility check verified "
-        "by the payer (271) or recorded as manually verified. Registered encounters: every "
-        "encounter of the period that was not cancelled.",
+        "Verified encounters ÷ registered encounters",
+        "HFMA MAP Key (Patient Access). Registered encounters: the period's encounters not "
+        "cancelled. Verified: an eligibility check verified by the payer (271) or recorded as "
+        "manually verified.",
     ),
     "service_authorization": (
         "Service authorization rate",
-        "Encounters with the authorization they need ÷ encounters that need one",
-        "HFMA MAP Key PAF-3. Needing one: at least one service line evaluated as requiring "
-        "prior authorization. Authorized: the clearance check finds every such line covered "
-        "by an approved authorization (no open authorization item).",
+        "Encounters authorized ÷ encounters requiring authorization",
+        "HFMA MAP Key (Patient Access), inpatient and outpatient together. Requiring: at least "
+        "one service line evaluated as needing prior authorization (encounters not cancelled). "
+        "Authorized: the clearance check finds every such line covered by an approved "
+        "authorization.",
     ),
 }
 
@@ -168,20 +171,20 @@ def throughput(user: Any, since: dt.datetime) -> list[Throughput]:
 def rates(user: Any, start: dt.date, end: dt.date) -> list[Rate]:
     """The three patient-access rates over the period's encounters, in one query."""
     cases = _scoped(
-        ClearanceCase.objects.filter(due_date__gte=start, due_date__lte=end).exclude(
-            encounter__status=EncounterStatus.CANCELLED
-        ),
+        ClearanceCase.objects.filter(due_date__gte=start, due_date__lte=end),
         user,
         "encounter__facility_id",
+    )
+    live = ~Q(encounter__status=EncounterStatus.CANCELLED)
+    scheduled = Q(encounter__created_at__date__lt=F("due_date")) & ~Q(
+        encounter__encounter_type=EncounterType.EMERGENCY
     )
     annotations: dict[str, Any] = {}
     if apps.is_installed("finclear.eligibility"):
         checks = apps.get_model("eligibility", "EligibilityCheck").objects.filter(
             encounter_id=OuterRef("encounter_id")
         )
-        annotations["is_pre"] = Exists(
-            checks.filter(requested_at__lt=OuterRef("encounter__scheduled_at"))
-        )
+        annotations["is_pre"] = Exists(checks.filter(requested_at__date__lt=OuterRef("due_date")))
         annotations["is_verified"] = Exists(checks.filter(status__in=CLEAN_ELIGIBILITY))
     if apps.is_installed("finclear.authorizations"):
         required = apps.get_model("authorizations", "LineRequirement").objects.filter(
@@ -191,18 +194,21 @@ def rates(user: Any, start: dt.date, end: dt.date) -> list[Rate]:
     cases = cases.annotate(
         **annotations, auth_open=F("item_flags").bitand(int(ItemFlag.AUTHORIZATION))
     )
-    wanted: dict[str, Any] = {"total": Count("id")}
+    wanted: dict[str, Any] = {
+        "scheduled": Count("id", filter=scheduled),
+        "registered": Count("id", filter=live),
+    }
     if "is_pre" in annotations:
-        wanted["pre"] = Count("id", filter=Q(is_pre=True))
-        wanted["verified"] = Count("id", filter=Q(is_verified=True))
+        wanted["pre"] = Count("id", filter=scheduled & Q(is_pre=True))
+        wanted["verified"] = Count("id", filter=live & Q(is_verified=True))
     if "is_auth_needed" in annotations:
-        wanted["needs_auth"] = Count("id", filter=Q(is_auth_needed=True))
-        wanted["authorized"] = Count("id", filter=Q(is_auth_needed=True, auth_open=0))
+        wanted["needs_auth"] = Count("id", filter=live & Q(is_auth_needed=True))
+        wanted["authorized"] = Count("id", filter=live & Q(is_auth_needed=True, auth_open=0))
     totals = dict.fromkeys(("pre", "verified", "needs_auth", "authorized"), 0)
     totals.update(cases.aggregate(**wanted))
     figures = {
-        "pre_registration": (totals["pre"], totals["total"]),
-        "insurance_verification": (totals["verified"], totals["total"]),
+        "pre_registration": (totals["pre"], totals["scheduled"]),
+        "insurance_verification": (totals["verified"], totals["registered"]),
         "service_authorization": (totals["authorized"], totals["needs_auth"]),
     }
     return [Rate(key, *RATE_DEFINITIONS[key], *figures[key]) for key in RATE_DEFINITIONS]
