@@ -342,3 +342,20 @@ def test_two_browsers_race_to_claim_the_same_item(app_process, browser) -> None:
     assert owner == (winner,) and claims == (1,)
     for context in contexts:
         context.close()
+
+
+def test_the_supervisor_dashboard(live_server, browser, clinic) -> None:
+    for member, hour in zip(fresh_members(3), (9, 10, 11), strict=True):
+        register(clinic, member, hour=hour)
+    do_create_user("sue_e2e", PASSWORD, "supervisor", [clinic[0]])
+    page = sign_in(
+        browser.new_context(viewport={"width": 1366, "height": 768}), live_server.url, "sue_e2e"
+    )
+    page.click("nav >> text=Dashboard")
+    page.wait_for_url("**/reports/")
+    assert page.locator("svg.chart[role=img]").count() >= 3
+    assert "Insurance verification rate" in page.inner_text("#kpi-insurance_verification")
+    page.click("#kpi-pre_registration summary")
+    shot(page, "10-dashboard")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    shot(page, "11-dashboard-bottom")

@@ -59,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     record_list_view(request, board.past_due, "dashboard past due")
     status_chart = build_bar_chart(
         [Bar(label, n, STATUS_COLORS.get(key, PALETTE[2])) for key, label, n in board.by_status],
-        title="Open items by clearance status",
+        title="Items of scheduled visits by clearance status",
         chart_id="chart-status",
     )
     days_chart = build_bar_chart(
