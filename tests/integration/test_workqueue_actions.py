@@ -248,3 +248,20 @@ def test_claiming_a_missing_case_is_404(people) -> None:
     user = get_user_model().objects.get(username="ann")
     with pytest.raises(ClearanceCase.DoesNotExist):
         services.do_claim_case(999999, user)
+
+
+def test_the_daily_recompute_brings_time_up_to_date(sites) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    case = open_case(sites[0], days=10)
+    ClearanceCase.objects.filter(pk=case.pk).update(due_date=timezone.localdate())
+    case.encounter.__class__.objects.filter(pk=case.encounter_id).update(
+        scheduled_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    out = StringIO()
+    call_command("recompute_cases", stdout=out)
+    assert out.getvalue().strip() == "1 open case(s) recomputed"
+    case.refresh_from_db()
+    assert case.status == CaseStatus.AT_RISK
