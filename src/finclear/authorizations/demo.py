@@ -49,7 +49,11 @@ def do_authorize_demo_schedule() -> int:
         services.do_evaluate_encounters(open_ids)
         for encounter in Encounter.objects.filter(pk__in=open_ids).select_related("facility"):
             services.do_open_authorizations(encounter)
-    do_connect_demo_payers()
+    if do_connect_demo_payers() is None:
+        # No scenario file on record, so no simulator to ask: the authorizations stay
+        # "required", and the workqueue shows them.
+        services.do_raise_alerts()
+        return 0
     pending = Authorization.objects.filter(status=AuthorizationStatus.REQUIRED).select_related(
         "payer"
     )
