@@ -37,7 +37,7 @@ payloads = st.text(
     ),
     min_size=1,
     max_size=400,
-)
+).filter(str.strip)  # a blank payload is refused (PayloadRequired), as the rule says
 ids = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=15)
 kinds = st.sampled_from([MessageKind.REAL_TIME, MessageKind.BATCH_SUBMISSION])
 

@@ -26,6 +26,7 @@ from finclear.x12.specs.model import (
     Usage,
 )
 from finclear.x12.tree import Loop
+from tests.conftest import SHARED_X12
 
 SPECS = {
     "270": x279a1_270.SPEC,
@@ -53,7 +54,7 @@ STANDARD_COMPONENT_COUNTS = {
 }  # fmt: skip
 DATA_TYPES = {"AN", "ID", "DT", "TM", "N0", "N2", "R", ""}
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "x12"
+SAMPLES = SHARED_X12
 
 
 def loops(loop: LoopSpec, path: str = "") -> Iterator[tuple[str, LoopSpec]]:
