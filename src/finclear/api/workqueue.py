@@ -214,28 +214,33 @@ def need(request: HttpRequest, permission: str) -> Any:
     return user
 
 
+def case_data(case: ClearanceCase) -> dict[str, Any]:
+    """A case as ``CaseOut``'s fields, in a plain dict (validated once, by the response)."""
+    return {
+        "id": case.pk,
+        "encounter_id": case.encounter_id,
+        "patient_id": case.encounter.patient_id,
+        "status": case.status,
+        "computed_status": case.computed_status,
+        "status_reason": case.status_reason,
+        "overridden": bool(case.override_status),
+        "open_items": list(case.open_items or []),
+        "priority": case.priority,
+        "priority_explained": case.priority_explained,
+        "payer_at_risk": case.payer_at_risk,
+        "patient_at_risk": case.patient_at_risk,
+        "due_date": case.due_date,
+        "scheduled_at": case.scheduled_at,
+        "facility_id": case.facility_id,
+        "payer_id": case.payer_id,
+        "owner": case.owner.get_username() if case.owner_id else None,
+        "claimed_at": case.claimed_at,
+        "computed_at": case.computed_at,
+    }
+
+
 def case_out(case: ClearanceCase) -> CaseOut:
-    return CaseOut(
-        id=case.pk,
-        encounter_id=case.encounter_id,
-        patient_id=case.encounter.patient_id,
-        status=case.status,
-        computed_status=case.computed_status,
-        status_reason=case.status_reason,
-        overridden=bool(case.override_status),
-        open_items=[OpenItemOut(**item) for item in case.open_items or []],
-        priority=case.priority,
-        priority_explained=case.priority_explained,
-        payer_at_risk=case.payer_at_risk,
-        patient_at_risk=case.patient_at_risk,
-        due_date=case.due_date,
-        scheduled_at=case.scheduled_at,
-        facility_id=case.facility_id,
-        payer_id=case.payer_id,
-        owner=case.owner.get_username() if case.owner_id else None,
-        claimed_at=case.claimed_at,
-        computed_at=case.computed_at,
-    )
+    return CaseOut(**case_data(case))
 
 
 def case_for(request: HttpRequest, case_id: CaseId) -> ClearanceCase:
@@ -262,14 +267,14 @@ def worklist(request: HttpRequest, filters: Query[WorklistQuery]) -> Any:
         user, form.cleaned_data, tab=tab, sort=filters.sort, page=filters.page
     )
     record_list_view(request, result.page.rows, "worklist")
-    return WorklistOut(
-        tab=result.tab,
-        counts=result.counts,
-        page=result.page.number,
-        pages=result.page.num_pages,
-        total=result.page.total,
-        items=[case_out(c) for c in result.page.rows],
-    )
+    return {
+        "tab": result.tab,
+        "counts": result.counts,
+        "page": result.page.number,
+        "pages": result.page.num_pages,
+        "total": result.page.total,
+        "items": [case_data(c) for c in result.page.rows],
+    }
 
 
 @router.get("/cases/{case_id}", response=WorkspaceOut)

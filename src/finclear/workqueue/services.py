@@ -39,9 +39,16 @@ from finclear.workqueue.models import (
     TaskKind,
     TaskStatus,
 )
+from finclear.workqueue.queries import do_forget_counts
 
 OPEN_ENCOUNTER_STATUSES = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED})
 BULK_BATCH = 500
+
+
+def _forget_counts() -> None:
+    """Now (this process stops showing older counts) and at commit (others' reads since)."""
+    do_forget_counts()
+    transaction.on_commit(do_forget_counts)
 
 
 def build_due_date(encounter: Encounter) -> dt.date:
@@ -119,7 +126,9 @@ def do_recompute_cases(case_ids: Iterable[int]) -> int:
     signals: the audit events of the changed cases are written here.
     """
     ids = sorted(set(case_ids))
-    return sum(_recompute_batch(ids[i : i + BULK_BATCH]) for i in range(0, len(ids), BULK_BATCH))
+    done = sum(_recompute_batch(ids[i : i + BULK_BATCH]) for i in range(0, len(ids), BULK_BATCH))
+    _forget_counts()
+    return done
 
 
 @transaction.atomic
@@ -335,6 +344,7 @@ def _activity(case: ClearanceCase, kind: str, user: Any, detail: str = "") -> Ca
 
 def _take(case_id: int, user: Any) -> ClearanceCase:
     """Record the claim on a case this transaction now owns, and audit it."""
+    _forget_counts()
     case = ClearanceCase.objects.select_related("encounter").get(pk=case_id)
     _activity(case, CaseActivity.Kind.CLAIMED, user)
     AuditEvent.objects.bulk_create(
@@ -421,6 +431,7 @@ def do_release_case(case_id: int, user: Any, *, force: bool = False) -> Clearanc
     case.owner = None
     case.claimed_at = None
     do_save_checked(case, update_fields=["owner", "claimed_at", "updated_at"])
+    _forget_counts()
     _activity(case, CaseActivity.Kind.RELEASED, user)
     return case
 
@@ -435,6 +446,7 @@ def do_reassign_case(case_id: int, to_user: Any, by: Any) -> ClearanceCase:
     case.owner = to_user
     case.claimed_at = timezone.now()
     do_save_checked(case, update_fields=["owner", "claimed_at", "updated_at"])
+    _forget_counts()
     _activity(
         case,
         CaseActivity.Kind.REASSIGNED,
@@ -475,6 +487,7 @@ def do_override_status(case_id: int, status: str, reason: str, by: Any) -> Clear
             "updated_at",
         ],
     )
+    _forget_counts()
     CaseActivity.objects.create(
         case=case,
         kind=CaseActivity.Kind.OVERRIDDEN,
