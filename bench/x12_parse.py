@@ -5,8 +5,8 @@ with valid counts and unique claim IDs), then measures every contender in a subp
 own and prints MB/s (wall clock), CPU MB/s (the process's CPU time: less sensitive to other
 load on a shared machine) and peak RSS (ru_maxrss of that subprocess). Not a test: figures
 depend on the machine and its load; compare ratios within one run. The 837P source sample
-has malformed HI segments, so its validation reports errors: that run measures the
-reporting path too.
+writes its HI diagnoses as separate elements and numbers its HL loops and service lines
+wrongly; the builder repairs them, so both files are valid and validation measures the checking path.
 
     .venv/bin/python bench/x12_parse.py [--mb 20] [--no-peers] [--timeout 900]
 """
@@ -79,33 +79,56 @@ def build_835(target: int) -> Path:
 
 
 def build_837p(target: int) -> Path:
-    """One 837P transaction whose subscriber (2000B, with its claims) loops are repeated."""
+    """One 837P transaction whose subscriber (2000B, with its claims) loops are repeated.
+
+    The source sample is repaired on the way (see ``_repair_837p``) so that the file is valid.
+    """
     head, segments, tail, suffix = _envelope_and_body(SHARED / SOURCE_837P)
+    component = head[0].delimiters.component
     first = next(i for i, s in enumerate(segments) if s.id == "HL" and s.get(3) == "22")
     end = next(
         (i for i, s in enumerate(segments) if i > first and s.id == "HL" and s.get(3) == "20"),
         len(segments) - 1,
     )
     header, block, trailer = segments[:first], segments[first:end], segments[end:]
+    block = [_repair_837p(seg, component) for seg in block]
     block_size = len(write_segments(block)) + len(block) * len(suffix)
     copies = max(1, target // block_size)
-    hl_ids = [int(s.get(1)) for s in segments if s.id == "HL" and s.get(1).isdigit()]
-    next_id = max(hl_ids, default=0) + 1
+    billing = next(s.get(1) for s in header if s.id == "HL" and s.get(3) == "20")
+    next_id = int(billing) + 1
     body = list(header)
+    line = 0
     for n in range(copies):
-        renumber: dict[str, str] = {}
         for seg in block:
             elements = list(seg.elements)
             if elements[0] == "HL":
-                renumber[elements[1]] = str(next_id)
-                elements[1] = str(next_id)
+                # each subscriber is its own patient: under the billing provider, no children
+                elements[1:5] = [str(next_id), billing, "22", "0"]
                 next_id += 1
-                elements[2] = renumber.get(elements[2], elements[2])
             elif elements[0] == "CLM":
                 elements[1] = f"{elements[1][:28]}{n:08d}"
+                line = 0
+            elif elements[0] == "LX":
+                line += 1  # service lines are numbered from 1 within each claim
+                elements[1] = str(line)
             body.append(Segment(elements))
     body.extend(trailer)
     return _write("bench_837p.x12", _assemble(head, body, tail), suffix)
+
+
+def _repair_837p(seg: Segment, component: str) -> Segment:
+    """The sample's HI segments write each diagnosis as two elements (``HI*BK*8901*BF*87200``)
+    where the guide wants one composite (``HI*BK:8901*BF:87200``): join them."""
+    if seg.id != "HI":
+        return seg
+    elements = [seg.elements[0]]
+    rest = seg.elements[1:]
+    while rest:
+        value = rest.pop(0)
+        if component not in value and rest and component not in rest[0]:
+            value = f"{value}{component}{rest.pop(0)}"
+        elements.append(value)
+    return Segment(elements, 0, seg.delimiters)
 
 
 def _write(name: str, segments: list[Segment], suffix: str) -> Path:

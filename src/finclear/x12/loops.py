@@ -36,6 +36,7 @@ class _Candidate:
     path: tuple[int, ...]  # child indices from the child down to the segment spec
     segment: SegmentSpec  # the spec the segment gets
     qualifier: tuple[int, frozenset[str]] | None
+    composite: bool  # the qualifier is the first component of a composite element (HI01-1)
     opens: tuple[tuple[int, LoopSpec, _LoopIndex], ...]  # loops the path opens, outermost first
     last: int  # the segment's position among the children of the innermost loop
 
@@ -61,7 +62,9 @@ class _LoopIndex:
             else:
                 entries = [((i, *path), seg) for path, seg in _entries(child)]
             for path, seg in entries:
-                candidate = _Candidate(i, path, seg, seg.qualifier, _opens(spec, path), path[-1])
+                candidate = _Candidate(
+                    i, path, seg, seg.qualifier, _composite(seg), _opens(spec, path), path[-1]
+                )
                 self.by_id.setdefault(seg.id, []).append(candidate)
         self.forward: list[dict[str, tuple[_Candidate, ...]]] = []
         for cur in range(len(spec.children) + 1):
@@ -72,6 +75,13 @@ class _LoopIndex:
                 if after:
                     table[seg_id] = after
             self.forward.append(table)
+
+
+def _composite(seg: SegmentSpec) -> bool:
+    if seg.qualifier is None:
+        return False
+    pos = seg.qualifier[0]
+    return 0 < pos <= len(seg.elements) and bool(seg.elements[pos - 1].components)
 
 
 def _opens(spec: LoopSpec, path: tuple[int, ...]) -> tuple[tuple[int, LoopSpec, _LoopIndex], ...]:
@@ -141,12 +151,17 @@ class _Frame:
         self.cur = cur
 
 
-def _qualified(cand: _Candidate, elements: list[str]) -> bool:
+def _qualified(cand: _Candidate, seg: Segment) -> bool:
     qualifier = cand.qualifier
     if qualifier is None:
         return True
     pos, values = qualifier
-    return pos < len(elements) and elements[pos] in values
+    elements = seg.elements
+    if pos >= len(elements):
+        return False
+    if cand.composite:
+        return elements[pos].split(seg.delimiters.component, 1)[0] in values
+    return elements[pos] in values
 
 
 def _backward(frame: _Frame, seg: Segment) -> _Candidate | None:
@@ -154,7 +169,7 @@ def _backward(frame: _Frame, seg: Segment) -> _Candidate | None:
     if cands is None:
         return None
     for cand in cands:
-        if frame.index.first <= cand.index < frame.cur and _qualified(cand, seg.elements):
+        if frame.index.first <= cand.index < frame.cur and _qualified(cand, seg):
             return cand
     return None
 
@@ -212,8 +227,10 @@ class TreeBuilder:
                 continue
             for cand in cands:
                 qualifier = cand.qualifier
-                if qualifier is None or (
-                    qualifier[0] < len(elements) and elements[qualifier[0]] in qualifier[1]
+                if (
+                    qualifier is None
+                    or (qualifier[0] < len(elements) and elements[qualifier[0]] in qualifier[1])
+                    or (cand.composite and _qualified(cand, seg))
                 ):
                     if depth == top and not cand.opens:
                         frame.cur = cand.last

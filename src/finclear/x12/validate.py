@@ -412,7 +412,8 @@ class _Plan:
     in_order: bool  # the spec lists elements 1..n in order: elements[p - 1] is position p
     required: tuple[_Element, ...]  # the required elements, in the spec's order
     last_required: int  # the highest position of a required element, 0 when none
-    qualifier: tuple[int, frozenset[str], ElementSpec] | None  # checked when it has no codes
+    # checked when it has no codes; a composite's qualifier is its first component
+    qualifier: tuple[int, frozenset[str], ElementSpec] | None
 
 
 _PLANS: dict[int, tuple[SegmentSpec, _Plan]] = {}
@@ -581,6 +582,8 @@ class _Checker:
         if qualifier is not None:
             pos, allowed, qualifier_spec = qualifier
             value = elements[pos] if pos < count else ""
+            if value and qualifier_spec.components:
+                value = value.split(seg.delimiters.component, 1)[0]
             if value and value not in allowed:
                 self.element_finding(
                     seg,
