@@ -9,6 +9,7 @@ version sums to what it finances, to the cent.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -147,12 +148,32 @@ def installments_paid(plan: PaymentPlan) -> int:
     return covered
 
 
+@dataclass(frozen=True)
+class PlanStateChange:
+    """A plan after its state was computed, the state before, the default task it opened."""
+
+    plan: PaymentPlan
+    before: str
+    task: Task | None
+
+
 @transaction.atomic
 def do_update_plan_state(plan: PaymentPlan, day: dt.date | None = None) -> PaymentPlan:
     """The plan's state from its schedule and payments (``plan_status``); a default opens a task."""
-    plan = PaymentPlan.objects.select_for_update().get(pk=plan.pk)
+    return do_refresh_plan_state(plan.pk, day).plan
+
+
+@transaction.atomic
+def do_refresh_plan_state(plan_id: int, day: dt.date | None = None) -> PlanStateChange:
+    """``do_update_plan_state`` by id, saying what changed (for the daily sweep's counts)."""
+    plan = (
+        PaymentPlan.objects.select_for_update(of=("self",))
+        .select_related("policy", "patient__facility")
+        .get(pk=plan_id)
+    )
+    before = plan.state
     if plan.state == PlanState.CANCELLED:
-        return plan
+        return PlanStateChange(plan, before, None)
     day = day or today_at(plan.patient)
     status = rules.plan_status(
         rule_schedule(plan),
@@ -161,7 +182,6 @@ def do_update_plan_state(plan: PaymentPlan, day: dt.date | None = None) -> Payme
         plan.policy.plan_default_after,
         plan.policy.plan_grace_days,
     )
-    before = plan.state
     plan.state = status.state.value
     plan.missed = status.missed
     plan.past_due_amount = status.past_due_amount
@@ -171,9 +191,10 @@ def do_update_plan_state(plan: PaymentPlan, day: dt.date | None = None) -> Payme
         plan,
         update_fields=["state", "missed", "past_due_amount", "paid", "status_on", "updated_at"],
     )
+    task = None
     if plan.state == PlanState.DEFAULTED and before != PlanState.DEFAULTED:
-        _open_default_task(plan, status)
-    return plan
+        task = _open_default_task(plan, status)
+    return PlanStateChange(plan, before, task)
 
 
 def _open_default_task(plan: PaymentPlan, status: rules.PlanStatus) -> Task | None:
