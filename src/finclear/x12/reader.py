@@ -56,6 +56,9 @@ class _Builder:
         self.interchange: Interchange | None = None
         self.group: FunctionalGroup | None = None
         self.transaction: Transaction | None = None
+        # the open transaction's loop tree, built as its segments are read when the guide is
+        # known from its ST (one candidate guide); None otherwise (built at SE by choose_tree)
+        self.tree: TreeBuilder | None = None
         self.group_count = 0
         self.transaction_count = 0
 
@@ -195,6 +198,11 @@ class _Builder:
         seg.position = 1
         version = seg.get(3) or (self.group.gs.get(8) if self.group is not None else "")
         self.transaction = Transaction(st=seg, segments=[seg], version=version, group=self.group)
+        self.tree = None
+        if self.loops:
+            match = find_specs(seg.get(1), version)
+            if len(match.specs) == 1:
+                self.tree = TreeBuilder(match.specs[0], seg)
         if self.group is None:
             self.transaction.findings.append(
                 _finding(Level.TRANSACTION, "18", "transaction set outside a functional group", seg)
@@ -209,6 +217,8 @@ class _Builder:
             return None
         seg.position = len(transaction.segments) + 1
         transaction.segments.append(seg)
+        if self.tree is not None:
+            self.tree.add(seg)
         transaction.se = seg
         declared = _count(seg, 1)
         if declared != len(transaction.segments):
@@ -242,8 +252,9 @@ class _Builder:
 
     def _finish(self, transaction: Transaction) -> Transaction:
         self.transaction = None
+        tree, self.tree = self.tree, None
         if self.loops:
-            attach_tree(transaction)
+            attach_tree(transaction, tree)
         if self.keep:
             if self.group is not None:
                 self.group.transactions.append(transaction)
@@ -268,6 +279,8 @@ class _Builder:
             return
         seg.position = len(transaction.segments) + 1
         transaction.segments.append(seg)
+        if self.tree is not None:
+            self.tree.add(seg)
 
     def finish(self) -> Transaction | None:
         """End of input: close what is still open, reporting it."""
@@ -281,12 +294,18 @@ class _Builder:
         return last
 
 
-def attach_tree(transaction: Transaction) -> None:
-    """Find the transaction's guide and build its loop tree (findings go on the transaction)."""
+def attach_tree(transaction: Transaction, tree: TreeBuilder | None = None) -> None:
+    """Find the transaction's guide and build its loop tree (findings go on the transaction).
+
+    ``tree`` is the tree already built while reading, when there was one guide to build it on.
+    """
     match = find_specs(transaction.transaction_set, transaction.version)
     if not match.specs:
         return
-    spec, root, findings = choose_tree(match.specs, transaction.segments)
+    if tree is not None and tree.spec in match.specs:
+        spec, root, findings = tree.spec, tree.root, tree.findings
+    else:
+        spec, root, findings = choose_tree(match.specs, transaction.segments)
     if not match.exact:
         transaction.findings.append(
             Finding(
@@ -326,15 +345,39 @@ def read(data: str | bytes, source: str = "<string>", *, loops: bool = True) -> 
                 last_d = d
                 if chunk.tail != d.suffix:
                     last_d = Delimiters(d.element, d.component, d.repetition, d.segment, chunk.tail)
-                # the open transaction's segments, appended to here (``other`` inlined)
+                # the open transaction's segments, appended to here and placed in its loop
+                # tree (``other`` and ``TreeBuilder.add`` inlined)
                 segments = builder.transaction.segments if builder.transaction else None
+                tree = builder.tree
                 for piece in pieces[:-1]:
                     elements = piece.split(e)
-                    if elements[0] in ENVELOPE:
+                    sid = elements[0]
+                    if sid in ENVELOPE:
                         envelope(Segment(elements, 0, d))
                         segments = builder.transaction.segments if builder.transaction else None
+                        tree = builder.tree
                     elif segments is not None:
-                        segments.append(Segment(elements, len(segments) + 1, d))
+                        seg = Segment(elements, len(segments) + 1, d)
+                        segments.append(seg)
+                        if tree is None:
+                            continue
+                        frame = tree.stack[-1]
+                        cands = frame.index.forward[frame.cur].get(sid)
+                        if cands is not None:
+                            cand = cands[0]
+                            qualifier = cand.qualifier
+                            if not cand.opens and (
+                                qualifier is None
+                                or (
+                                    qualifier[0] < len(elements)
+                                    and elements[qualifier[0]] in qualifier[1]
+                                )
+                            ):
+                                frame.cur = cand.last
+                                seg.spec = cand.segment
+                                frame.loop.segments.append(seg)
+                                continue
+                        tree.feed(seg)
                     else:
                         other(Segment(elements, 0, d))
                 if pieces:

@@ -30,8 +30,10 @@ from finclear.x12.views.common import (
     segments_by_id,
     text,
 )
+from finclear.x12.views.frozen import fast_init
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
     """One HI code: its qualifier (ABK principal and ABF other ICD-10-CM, ABJ admitting...)."""
@@ -40,6 +42,7 @@ class Diagnosis:
     code: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class BilledLine:
     number: str  # LX01
@@ -53,6 +56,7 @@ class BilledLine:
     service_date: DatePeriod | None = None  # DTP 472
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class BilledClaim:
     claim_id: str  # CLM01, the patient control number
@@ -67,6 +71,7 @@ class BilledClaim:
     lines: tuple[BilledLine, ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ClaimView:
     control_number: str  # ST02
@@ -112,6 +117,7 @@ class ClaimView:
 _PARTY_LOOPS = frozenset({"2000A", "2000B", "2000C"})
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class _Context:
     """The parties read from the HL loops above a claim."""

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from finclear.x12.errors import X12Error
 from finclear.x12.tree import Loop, Segment
+from finclear.x12.views.frozen import fast_init
 
 
 class TransactionLike(Protocol):
@@ -34,6 +35,7 @@ def fail(seg: Segment, pos: int, problem: str) -> ViewError:
     )
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Address:
     line1: str = ""
@@ -44,6 +46,7 @@ class Address:
     country: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Party:
     """An NM1 (or N1) entity with its N3/N4 address when the loop has one."""
@@ -59,6 +62,7 @@ class Party:
     address: Address | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DatePeriod:
     """A DTP or DTM date: one day (start == end) or a range (RD8)."""
@@ -68,6 +72,7 @@ class DatePeriod:
     end: date
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Reference:
     qualifier: str  # REF01
@@ -75,6 +80,7 @@ class Reference:
     description: str = ""  # REF03
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Trace:
     """A TRN trace number."""
@@ -85,18 +91,21 @@ class Trace:
     secondary: str = ""  # TRN04
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Amount:
     qualifier: str
     amount: Decimal
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Quantity:
     qualifier: str
     quantity: Decimal
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Procedure:
     """A composite medical procedure identifier (SVC01, EB13, SV101...)."""
@@ -107,6 +116,7 @@ class Procedure:
     description: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RequestError:
     """An AAA request validation: why a payer could not answer, and what to do next."""

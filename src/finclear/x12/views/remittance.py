@@ -41,12 +41,13 @@ from finclear.x12.views.common import (
     references,
     references_of,
     root_of,
-    segments_by_id,
     table_segments,
     text,
 )
+from finclear.x12.views.frozen import fast_init
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Adjustment:
     """One CAS triplet: group (CO, PR, OA, PI, CR), CARC reason, amount, quantity."""
@@ -57,6 +58,7 @@ class Adjustment:
     quantity: Decimal | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Remark:
     """An LQ remark code (qualifier HE: RARC, RX: NCPDP reject reason)."""
@@ -65,6 +67,7 @@ class Remark:
     code: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Payment:
     handling: str  # BPR01: I remittance + payment, H notification only...
@@ -80,6 +83,7 @@ class Payment:
         return self.trace.reference if self.trace else ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ServiceLine:
     procedure: Procedure | None  # SVC01
@@ -107,6 +111,7 @@ class ServiceLine:
         return next((r.value for r in self.references if r.qualifier == "6R"), "")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ClaimPayment:
     patient_control_number: str  # CLP01
@@ -150,6 +155,7 @@ class ClaimPayment:
         return found.start if found else None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ProviderAdjustmentItem:
     reason: str  # PLB03-1: WO, L6, FB, 72, CS...
@@ -157,6 +163,7 @@ class ProviderAdjustmentItem:
     amount: Decimal  # PLB04 (positive reduces the payment)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ProviderAdjustment:
     provider_id: str  # PLB01
@@ -164,6 +171,7 @@ class ProviderAdjustment:
     items: tuple[ProviderAdjustmentItem, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RemittanceView:
     control_number: str  # ST02
@@ -227,7 +235,11 @@ class RemittanceView:
 
 
 def _headers_and_plbs(root: Loop) -> tuple[list[Loop], list[Segment]]:
-    """The 2000 loops and the PLB segments anywhere in the tree, in file order (one walk)."""
+    """The 2000 loops and the PLB segments, in file order (one walk).
+
+    The walk does not enter the 2000 loops (the claims, nearly all of the segments): the loop
+    parser never puts a PLB there, since the guide has a place for it after them.
+    """
     headers: list[Loop] = []
     plbs: list[Segment] = []
     stack = [root]
@@ -235,6 +247,7 @@ def _headers_and_plbs(root: Loop) -> tuple[list[Loop], list[Segment]]:
         loop = stack.pop()
         if loop.id == "2000":
             headers.append(loop)
+            continue
         for seg in loop.segments:
             if seg.elements[0] == "PLB":
                 plbs.append(seg)
@@ -263,13 +276,31 @@ def _adjustments(segments: list[Segment] | None) -> tuple[Adjustment, ...]:
 
 
 def _claim(loop: Loop, header_number: str) -> ClaimPayment:
-    groups = segments_by_id(loop)
-    clp = groups["CLP"][0] if "CLP" in groups else None
+    clp = None
+    names: dict[str, Segment] = {}  # the first NM1 of each entity code (NM101)
+    cas: list[Segment] | None = None
+    dtm: list[Segment] | None = None
+    ref: list[Segment] | None = None
+    amt: list[Segment] | None = None
+    qty: list[Segment] | None = None
+    for seg in loop.segments:  # one pass, by segment ID (no dict of groups per claim)
+        sid = seg.elements[0]
+        if sid == "NM1":
+            names.setdefault(seg.get(1), seg)
+        elif sid == "CAS":
+            cas = [seg] if cas is None else [*cas, seg]
+        elif sid == "DTM":
+            dtm = [seg] if dtm is None else [*dtm, seg]
+        elif sid == "REF":
+            ref = [seg] if ref is None else [*ref, seg]
+        elif sid == "AMT":
+            amt = [seg] if amt is None else [*amt, seg]
+        elif sid == "QTY":
+            qty = [seg] if qty is None else [*qty, seg]
+        elif sid == "CLP" and clp is None:
+            clp = seg
     if clp is None:
         raise ViewError(f"loop {loop.id} has no CLP segment")
-    names: dict[str, Segment] = {}  # the first NM1 of each entity code (NM101)
-    for seg in groups.get("NM1", ()):
-        names.setdefault(seg.get(1), seg)
 
     def name(entity: str) -> Party | None:
         seg = names.get(entity)
@@ -277,54 +308,85 @@ def _claim(loop: Loop, header_number: str) -> ClaimPayment:
 
     e = padded(clp, 12)
     return ClaimPayment(
-        patient_control_number=e[1],
-        status=e[2],
-        charge=decimal_of(clp, 3),
-        payment=decimal_of(clp, 4),
-        patient_responsibility=decimal_value(clp, 5, e[5]),
-        filing_indicator=e[6],
-        payer_claim_number=e[7],
-        facility_type=e[8],
-        frequency=e[9],
-        drg=e[11],
-        header_number=header_number,
-        adjustments=_adjustments(groups.get("CAS")),
-        patient=name("QC"),
-        insured=name("IL"),
-        corrected_patient=name("74"),
-        service_provider=name("82"),
-        crossover_carrier=name("TT"),
-        corrected_payer=name("PR"),
-        other_subscriber=name("GB"),
-        dates=dtm_periods_of(groups.get("DTM")),
-        references=references_of(groups.get("REF")),
-        amounts=amounts_of(groups.get("AMT")),
-        quantities=quantities_of(groups.get("QTY")),
-        lines=tuple(_line(line) for line in child_loops(loop, "2110")),
+        e[1],
+        e[2],
+        _amount(clp, 3, e[3]),
+        _amount(clp, 4, e[4]),
+        decimal_value(clp, 5, e[5]),
+        e[6],
+        e[7],
+        e[8],
+        e[9],
+        e[11],
+        header_number,
+        _adjustments(cas),
+        name("QC"),
+        name("IL"),
+        name("74"),
+        name("82"),
+        name("TT"),
+        name("PR"),
+        name("GB"),
+        dtm_periods_of(dtm),
+        references_of(ref),
+        amounts_of(amt),
+        quantities_of(qty),
+        tuple([_line(child) for child in child_loops(loop, "2110")]),
     )
 
 
 def _line(loop: Loop) -> ServiceLine:
-    groups = segments_by_id(loop)
-    svc = groups["SVC"][0] if "SVC" in groups else None
+    segments = loop.segments
+    svc = segments[0] if segments and segments[0].elements[0] == "SVC" else None
+    cas: list[Segment] | None = None
+    dtm: list[Segment] | None = None
+    ref: list[Segment] | None = None
+    amt: list[Segment] | None = None
+    qty: list[Segment] | None = None
+    remarks: list[Remark] | None = None
+    for seg in segments:  # one pass, by segment ID: lines are most of an 835
+        sid = seg.elements[0]
+        if sid == "CAS":
+            cas = [seg] if cas is None else [*cas, seg]
+        elif sid == "DTM":
+            dtm = [seg] if dtm is None else [*dtm, seg]
+        elif sid == "REF":
+            ref = [seg] if ref is None else [*ref, seg]
+        elif sid == "AMT":
+            amt = [seg] if amt is None else [*amt, seg]
+        elif sid == "QTY":
+            qty = [seg] if qty is None else [*qty, seg]
+        elif sid == "LQ":
+            remark = Remark(seg.get(1), seg.get(2))
+            remarks = [remark] if remarks is None else [*remarks, remark]
+        elif sid == "SVC" and svc is None:
+            svc = seg
     if svc is None:
         raise ViewError(f"loop {loop.id} has no SVC segment")
     e = padded(svc, 8)
     return ServiceLine(
-        procedure=procedure_of(svc, 1),
-        charge=decimal_of(svc, 2),
-        payment=decimal_of(svc, 3),
-        revenue_code=e[4],
-        units=decimal_value(svc, 5, e[5]),
-        original_procedure=procedure_of(svc, 6) if e[6] else None,
-        original_units=decimal_value(svc, 7, e[7]),
-        dates=dtm_periods_of(groups.get("DTM")),
-        adjustments=_adjustments(groups.get("CAS")),
-        references=references_of(groups.get("REF")),
-        amounts=amounts_of(groups.get("AMT")),
-        quantities=quantities_of(groups.get("QTY")),
-        remarks=tuple(Remark(seg.get(1), seg.get(2)) for seg in groups.get("LQ", ())),
+        procedure_of(svc, 1),
+        _amount(svc, 2, e[2]),
+        _amount(svc, 3, e[3]),
+        e[4],
+        decimal_value(svc, 5, e[5]),
+        procedure_of(svc, 6) if e[6] else None,
+        decimal_value(svc, 7, e[7]),
+        dtm_periods_of(dtm),
+        _adjustments(cas),
+        references_of(ref),
+        amounts_of(amt),
+        quantities_of(qty),
+        tuple(remarks) if remarks else (),
     )
+
+
+def _amount(seg: Segment, pos: int, value: str) -> Decimal:
+    """A required amount: element ``pos`` of ``seg``, whose text is ``value``."""
+    number = decimal_value(seg, pos, value)
+    if number is None:
+        raise fail(seg, pos, "amount is missing")
+    return number
 
 
 def _plb(seg: Segment) -> ProviderAdjustment:
