@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from finclear.estimates import views
+from finclear.estimates import views, workspace
 
 app_name = "estimates"
 
@@ -15,5 +15,11 @@ urlpatterns = [
         "encounters/<int:pk>/estimate/<int:estimate_pk>/document/",
         views.document,
         name="document",
+    ),
+    path("encounters/<int:pk>/estimate/workspace/", workspace.card, name="workspace_card"),
+    path(
+        "encounters/<int:pk>/estimate/workspace/recalculate/",
+        workspace.recalculate,
+        name="workspace_recalculate",
     ),
 ]
