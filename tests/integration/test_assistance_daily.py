@@ -12,7 +12,8 @@ from django.utils import timezone
 from typer.testing import CliRunner
 
 from finclear.assistance import plans, services
-from finclear.assistance.daily import DAILY_JOBS, do_run_daily
+from finclear.assistance.daily import DAILY_JOBS, SWEEP_JOBS, do_run_daily
+from finclear.assistance.demo import do_run_demo_daily_jobs
 from finclear.assistance.eca_clocks import build_eca_clocks
 from finclear.assistance.models import PaymentPlan, PlanState
 from finclear.assistance.plan_sweep import do_sweep_plans
@@ -184,3 +185,9 @@ def test_the_command_names_a_bad_date(clinic):
     result = CliRunner().invoke(build_app(), ["daily", "--as-of", "2026-02-30"])
     assert result.exit_code != 0
     assert "--as-of '2026-02-30' is not a date" in result.output
+
+
+def test_the_demo_step_runs_the_sweeps_and_leaves_the_cases_to_the_pipeline(clinic):
+    build_plan(clinic)
+    assert [job.name for job in SWEEP_JOBS] == ["payment plans", "501(r) clocks"]
+    assert do_run_demo_daily_jobs() == 1

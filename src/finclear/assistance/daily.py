@@ -55,7 +55,7 @@ def do_recompute_open_cases(as_of: dt.date | None) -> dict[str, int]:
     return {"open cases recomputed": do_recompute_cases(ids)}
 
 
-DAILY_JOBS: list[DailyJob] = [
+SWEEP_JOBS: list[DailyJob] = [
     DailyJob(
         "payment plans",
         "missed installments: past due, defaulted (a task opens)",
@@ -66,6 +66,9 @@ DAILY_JOBS: list[DailyJob] = [
         "notification and application periods, ECAs blocked or allowed",
         build_eca_counts,
     ),
+]
+DAILY_JOBS: list[DailyJob] = [
+    *SWEEP_JOBS,
     DailyJob(
         "clearance cases",
         "recompute every open case (at-risk window, verification age, GFE due; as of now)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from finclear.assistance.daily import SWEEP_JOBS, do_run_daily
 from finclear.assistance.models import AssistancePolicy, DiscountTier
 from finclear.organizations.models import Facility
 from finclear.rules.assistance import build_sliding_scale
@@ -34,3 +35,10 @@ def do_ensure_demo_policies() -> int:
             )
         made += 1
     return made
+
+
+def do_run_demo_daily_jobs() -> int:
+    """The daily sweeps (payment plans, 501(r) clocks) before the pipeline's own case
+    recompute; returns how many open payment plans were checked."""
+    results = do_run_daily(jobs=SWEEP_JOBS, channel="cli")
+    return results[0].counts["open plans checked"]

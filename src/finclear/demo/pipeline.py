@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from finclear.assistance.demo import do_ensure_demo_policies
+from finclear.assistance.demo import do_ensure_demo_policies, do_run_demo_daily_jobs
 from finclear.authorizations.demo import do_authorize_demo_schedule
 from finclear.eligibility.simulator import do_verify_demo_schedule
 from finclear.estimates.demo import do_estimate_demo_schedule
@@ -60,6 +60,11 @@ STEPS: list[PipelineStep] = [
         name="assistance policy",
         description="a sliding-scale financial assistance policy for each facility without one",
         run=do_ensure_demo_policies,
+    ),
+    PipelineStep(
+        name="daily jobs",
+        description="the daily sweeps of `finclear daily`: payment plans, 501(r) clocks",
+        run=do_run_demo_daily_jobs,
     ),
     PipelineStep(
         name="clearance status",
