@@ -19,6 +19,15 @@ from finclear.audit.admin_mixins import AuditedModelAdmin
 TIMESTAMPS = ("created_at", "updated_at")
 
 
+AGB_HELP = (
+    "finclear does not compute AGB: it has no claims or remittance to do it with. Enter the "
+    "percentage your hospital computed (the look-back method: the allowed amounts of a past "
+    "12-month period over their gross charges) and, in the basis, its source: the look-back "
+    "period and the claims used. The prospective Medicare method is not supported. The "
+    "figure applies for this policy's effective dates; a new figure is a new policy."
+)
+
+
 class DiscountTierInline(admin.TabularInline):  # type: ignore[type-arg]
     model = DiscountTier
     extra = 0
@@ -26,9 +35,16 @@ class DiscountTierInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(AssistancePolicy)
 class AssistancePolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "facility", "effective_from", "effective_to", "agb_percent")
+    list_display = (
+        "name",
+        "facility",
+        "effective_from",
+        "effective_to",
+        "agb_percent",
+        "agb_source",
+    )
     list_filter = ("facility",)
-    readonly_fields = TIMESTAMPS
+    readonly_fields = ("agb_in_force", *TIMESTAMPS)
     inlines = (DiscountTierInline,)
     fieldsets = (
         (None, {"fields": ("facility", "name", ("effective_from", "effective_to"))}),
@@ -39,8 +55,14 @@ class AssistancePolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     "asset_limit",
                     "presumptive_sources",
                     "presumptive_discount",
-                    ("agb_percent", "agb_basis"),
                 )
+            },
+        ),
+        (
+            "Amounts generally billed (AGB)",
+            {
+                "description": AGB_HELP,
+                "fields": (("agb_percent", "agb_basis"), "agb_in_force"),
             },
         ),
         (
@@ -66,6 +88,29 @@ class AssistancePolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         ),
         ("Record", {"fields": TIMESTAMPS}),
     )
+
+    @admin.display(description="AGB source")
+    def agb_source(self, obj: AssistancePolicy) -> str:
+        if obj.agb_percent is None:
+            return "no AGB cap"
+        return obj.agb_basis or "not recorded"
+
+    @admin.display(description="AGB in force")
+    def agb_in_force(self, obj: AssistancePolicy) -> str:
+        return build_agb_summary(obj)
+
+
+def build_agb_summary(policy: AssistancePolicy) -> str:
+    """The AGB figure with its effective dates and source, in words."""
+    if policy.pk is None:
+        return "saved with the policy"
+    start = policy.effective_from.isoformat()
+    end = policy.effective_to.isoformat() if policy.effective_to else None
+    dates = f"from {start} to {end}" if end else f"from {start} until replaced"
+    if policy.agb_percent is None:
+        return f"No AGB percentage: approved charges are capped at gross charges ({dates})"
+    source = policy.agb_basis or "source not recorded"
+    return f"{policy.agb_percent}% of gross charges, {dates}; hand-entered; {source}"
 
 
 @admin.register(PovertyGuideline)
@@ -120,7 +165,17 @@ class PlanPaymentInline(admin.TabularInline):  # type: ignore[type-arg]
 class PaymentPlanAdmin(AuditedModelAdmin):
     """Plans are made and paid through the services (schedules are calculated): read-only."""
 
-    list_display = ("pk", "patient", "state", "balance", "monthly_payment", "months")
+    list_display = (
+        "pk",
+        "patient",
+        "state",
+        "balance",
+        "monthly_payment",
+        "months",
+        "missed",
+        "past_due_amount",
+        "status_on",
+    )
     list_filter = ("state",)
     raw_id_fields = ("patient", "encounter")
     inlines = (InstallmentInline, PlanPaymentInline)
