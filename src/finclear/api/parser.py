@@ -7,6 +7,7 @@ refusing it at the edge gives both databases the same answer, and names the fiel
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -27,6 +28,7 @@ def find_nul(value: Any, where: str) -> str | None:
     """The path of the first string holding a NUL character inside ``value``, or None."""
     if isinstance(value, str):
         return where if "\x00" in value else None
+    items: Iterable[tuple[Any, Any]]
     if isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list):
