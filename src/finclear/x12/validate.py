@@ -811,6 +811,10 @@ class _LoopPlan:
 
     positions: dict[int, tuple[int, ...]]  # id(child spec) -> its indexes among the children
     required: frozenset[int]  # indexes of the required children
+    # for the quick test that a loop instance has no structural finding at all
+    required_segments: tuple[int, ...]  # id() of the required segment children
+    required_loops: tuple[int, ...]  # id() of the required loop children
+    max_use: dict[int, int]  # id(child spec) -> its maximum use, for the bounded ones
 
 
 _LOOP_PLANS: dict[int, tuple[LoopSpec, _LoopPlan]] = {}
@@ -826,7 +830,17 @@ def _loop_plan(spec: LoopSpec) -> _LoopPlan:
     required = frozenset(
         i for i, child in enumerate(spec.children) if child.usage is Usage.REQUIRED
     )
-    plan = _LoopPlan(positions, required)
+    plan = _LoopPlan(
+        positions,
+        required,
+        tuple(
+            id(c) for c in spec.children if c.usage is Usage.REQUIRED and isinstance(c, SegmentSpec)
+        ),
+        tuple(
+            id(c) for c in spec.children if c.usage is Usage.REQUIRED and isinstance(c, LoopSpec)
+        ),
+        {id(c): c.max_use for c in spec.children if c.max_use is not None},
+    )
     _LOOP_PLANS[id(spec)] = (spec, plan)
     return plan
 
@@ -853,6 +867,10 @@ def _check_loop(checker: _Checker, loop: Loop) -> None:
     for child in loop.loops:
         if child.spec is not None:
             loop_counts.setdefault(id(child.spec), []).append(child)
+    if _structure_ok(plan, counts, loop_counts):
+        for child in loop.loops:
+            _check_loop(checker, child)
+        return
     anchor = loop.segments[0] if loop.segments else None
     # only the children that are required or present can have a finding
     visit = set(plan.required)
@@ -910,6 +928,27 @@ def _check_loop(checker: _Checker, loop: Loop) -> None:
                     )
     for child in loop.loops:
         _check_loop(checker, child)
+
+
+def _structure_ok(
+    plan: _LoopPlan, counts: dict[int, list[Segment]], loop_counts: dict[int, list[Loop]]
+) -> bool:
+    """True when the loop instance has every required child and none over its maximum use:
+    the common case, told without walking the children in order (which finds the findings)."""
+    for key in plan.required_segments:
+        if key not in counts:
+            return False
+    for key in plan.required_loops:
+        if key not in loop_counts:
+            return False
+    max_use = plan.max_use
+    for key, segments in counts.items():
+        if len(segments) > 1 and len(segments) > max_use.get(key, len(segments)):
+            return False
+    for key, loops in loop_counts.items():
+        if len(loops) > 1 and len(loops) > max_use.get(key, len(loops)):
+            return False
+    return True
 
 
 def _first_segment(spec: LoopSpec) -> SegmentSpec | None:

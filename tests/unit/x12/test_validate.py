@@ -104,3 +104,11 @@ def test_validation_does_not_change_the_document() -> None:
     validate(doc)
     validate(doc)
     assert list(doc.all_findings()) == before
+
+
+def test_required_loop_missing_is_found_past_the_quick_structure_test() -> None:
+    # the payee (1000B, N1 PE) is a required loop of the 835 header
+    body = [seg for seg in BODY_835 if not seg.startswith("N1*PE")]
+    report = report_for(body)
+    found = {(f.segment_id, f.code, f.loop_id) for f in report.errors if f.level is Level.SEGMENT}
+    assert ("N1", "3", "1000B") in found

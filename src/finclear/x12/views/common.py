@@ -399,7 +399,7 @@ def dtm_periods_of(segments: list[Segment] | None) -> tuple[DatePeriod, ...]:
         return ()
     periods = []
     for seg in segments:
-        e = padded(seg, 3)
+        e = seg.elements if len(seg.elements) >= 3 else padded(seg, 3)
         key = (e[1], e[2])
         found = _DAYS.get(key)
         if found is None:

@@ -261,17 +261,21 @@ def adjustments_of(loop: Loop) -> tuple[Adjustment, ...]:
 
 
 def _adjustments(segments: list[Segment] | None) -> tuple[Adjustment, ...]:
+    if not segments:
+        return ()
     out = []
-    for seg in segments or ():
-        e = padded(seg, 20)
-        for pos in range(2, min(len(seg.elements), 20), 3):
+    for seg in segments:
+        e = seg.elements
+        size = len(e)
+        for pos in range(2, min(size, 20), 3):
             reason = e[pos]
             if not reason:
                 continue
-            amount = decimal_value(seg, pos + 1, e[pos + 1])
+            amount = decimal_value(seg, pos + 1, e[pos + 1] if pos + 1 < size else "")
             if amount is None:
                 raise fail(seg, pos + 1, f"adjustment reason {reason} has no amount")
-            out.append(Adjustment(e[1], reason, amount, decimal_value(seg, pos + 2, e[pos + 2])))
+            quantity = decimal_value(seg, pos + 2, e[pos + 2]) if pos + 2 < size else None
+            out.append(Adjustment(e[1], reason, amount, quantity))
     return tuple(out)
 
 
