@@ -510,7 +510,7 @@ class _ClaimStream:
         self.depth = 0  # where the current claim's frame is on the builder's stack
 
     def feed(self, seg: Segment) -> ClaimUnit | None:
-        self.builder.feed(seg)
+        self.builder.add(seg)
         done = None
         stack = self.builder.stack
         current = self.current
