@@ -306,10 +306,8 @@ def _claim(loop: Loop, header_number: str) -> ClaimPayment:
     if clp is None:
         raise ViewError(f"loop {loop.id} has no CLP segment")
 
-    def name(entity: str) -> Party | None:
-        seg = names.get(entity)
-        return party_of_nm1(seg) if seg else None
-
+    parties = {entity: party_of_nm1(seg) for entity, seg in names.items()}
+    name = parties.get
     e = padded(clp, 12)
     return ClaimPayment(
         e[1],
