@@ -12,6 +12,24 @@ from finclear.patients.models import Coverage
 from finclear.scheduling.models import Encounter
 
 
+class ValuesJSONField(models.JSONField):
+    """A JSONField that ``bulk_create`` inserts with one VALUES row per object on PostgreSQL.
+
+    Django 5.2 bulk-inserts through ``UNNEST(%s::jsonb[], ...)`` when it can: with psycopg's
+    client-side binding each JSON document is then quoted into an array literal, a regex
+    escape per double quote (a check's benefit rows hold thousands): 14 ms a check. A field
+    with a placeholder keeps the plain VALUES form. Deconstructed as a plain JSONField: the
+    column and the migrations are the same.
+    """
+
+    def get_placeholder(self, value: object, compiler: object, connection: object) -> str:
+        return "%s"
+
+    def deconstruct(self):  # type: ignore[no-untyped-def]
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
+
+
 class CheckStatus(models.TextChoices):
     VERIFIED = "verified", "Verified"
     NEEDS_REVIEW = "needs_review", "Needs review"
@@ -154,7 +172,7 @@ class EligibilityCheck(TimestampedModel):
         max_length=64, help_text="What the coverage said when checked; a change makes it stale"
     )
     date_of_service = models.DateField()
-    service_types = models.JSONField(default=list, blank=True)
+    service_types = ValuesJSONField(default=list, blank=True)
     payer_key = models.CharField(max_length=40, blank=True)
     requested_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
@@ -168,11 +186,11 @@ class EligibilityCheck(TimestampedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     elapsed_ms = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="What went wrong, where (error status)")
-    reasons = models.JSONField(
+    reasons = ValuesJSONField(
         default=list, blank=True, help_text="Why it needs review or was rejected"
     )
-    rejections = models.JSONField(default=list, blank=True, help_text="AAA codes with their advice")
-    benefits = models.JSONField(default=list, blank=True, help_text="Normalized EB rows")
+    rejections = ValuesJSONField(default=list, blank=True, help_text="AAA codes with their advice")
+    benefits = ValuesJSONField(default=list, blank=True, help_text="Normalized EB rows")
     plan_name = models.CharField(max_length=200, blank=True)
     group_number = models.CharField(max_length=50, blank=True)
     member_id = models.CharField(max_length=80, blank=True, help_text="As the payer returned it")
