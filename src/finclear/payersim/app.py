@@ -125,11 +125,12 @@ class Simulator:
         return Reply(answer.payload_type, answer.payload, delay_seconds=answer.delay_seconds)
 
     def submit_270_batch(self, request: CoreMessage) -> Reply:
-        ack = self.responder.acknowledge(request.payload)
+        document, report = self.responder.read_270(request.payload)
+        ack = self.responder.build_ack(document, report)
         job = BatchJob(request.payload_id, request.sender_id, ack)
 
         def answer() -> tuple[str, str]:
-            found = self.responder.answer(request.payload, batch=True)
+            found = self.responder.answer_read(document, report, batch=True)
             return found.payload_type, found.payload
 
         self.batches.submit(job, answer)

@@ -102,7 +102,10 @@ class EligibilityResponder:
 
     def acknowledge(self, payload: str) -> str:
         """The 999 acknowledging a batch of 270s (accepted or rejected)."""
-        document, report = self.read_270(payload)
+        return self.build_ack(*self.read_270(payload))
+
+    def build_ack(self, document: X12Document, report: ValidationReport) -> str:
+        """The 999 of a 270 interchange already read and validated (``read_270``)."""
         return self._ack_999(document, report, self.clock())
 
     def answer(self, payload: str, batch: bool = False) -> Answer:
@@ -110,7 +113,13 @@ class EligibilityResponder:
 
         In a ``batch`` the SLOW and FAIL5 member IDs have no effect (they concern real time).
         """
-        document, report = self.read_270(payload)
+        return self.answer_read(*self.read_270(payload), batch=batch)
+
+    def answer_read(
+        self, document: X12Document, report: ValidationReport, batch: bool = False
+    ) -> Answer:
+        """``answer`` for a 270 interchange already read and validated (``read_270``): a
+        batch is read once, for its 999 and its 271s."""
         now = self.clock()
         if not report.valid:
             return Answer(self._ack_999(document, report, now), PayloadType.X12_999_RESPONSE)
