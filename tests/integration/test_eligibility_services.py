@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from finclear.audit.models import AuditEvent
 from finclear.connect.gateway import GatewayError
 from finclear.eligibility import endpoints, services
 from finclear.eligibility.models import CheckStatus, CoverageState, EligibilityCheck
@@ -19,6 +22,7 @@ from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.model_builders import Clinic, build_chargemaster_item
 
 pytestmark = pytest.mark.django_db
+QUERY_BUDGET = 33
 
 
 @pytest.fixture
@@ -304,3 +308,26 @@ def test_a_payers_file_that_cannot_be_used_is_an_error_that_says_why(
     check = services.do_verify(clinic.encounter())
     assert check.status == CheckStatus.ERROR
     assert "the environment variable NOT_SET_ANYWHERE is not set" in check.error
+
+
+def test_one_verification_stays_within_its_query_budget(payer, clinic, django_user_model):
+    """A count, not a timing: the check, its audit event, the case's tasks, the estimate and
+    the case's status in a fixed number of queries, however many checks came before."""
+    encounter = clinic.encounter()
+    build_chargemaster_item(clinic.facility, cpt="72148", charge="2450.00")
+    do_add_service_line(encounter, ServiceLineInput(cpt_hcpcs="72148"))
+    services.do_verify(encounter)  # the case exists and has a history
+    user = django_user_model.objects.create_user("budget")
+    counts = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            check = services.do_verify(encounter, user=user)
+        assert check.status == CheckStatus.VERIFIED
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1] == counts[2], counts
+    # Savepoints (the test runs in a transaction) are counted too; before the budget the
+    # same verification took 44.
+    assert counts[0] <= QUERY_BUDGET, "\n".join(q["sql"][:120] for q in queries.captured_queries)
+    assert AuditEvent.objects.filter(
+        object_type="eligibility.eligibilitycheck", object_id=str(check.pk), action="create"
+    ).exists()

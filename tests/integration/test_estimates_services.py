@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.utils import timezone
 
-from finclear.eligibility import endpoints
+from finclear.eligibility import batch, endpoints
 from finclear.eligibility import services as eligibility
 from finclear.estimates import services
 from finclear.estimates.gfe import DISCLAIMER_TEXT
@@ -23,6 +25,7 @@ from tests.integration.model_builders import EASTERN
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
@@ -88,6 +91,30 @@ def test_new_benefits_recalculate_and_supersede(clinic, payer, commit):
         D("1125.00"),
     )
     assert current.reason == "the benefits, lines or prices changed"
+    assert services.do_refresh_estimates([encounter.pk]) == 0
+
+
+def test_a_batch_recalculates_the_estimates_its_benefits_change(clinic, payer, commit):
+    """A batch bulk-inserts its checks (no signals): it refreshes the estimates itself, and the
+    follow-up recompute then sees the new estimate."""
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    encounter = clinic.visit("72148", scheduled_at=tomorrow)
+    first = services.do_create_estimate(encounter)
+    run = batch.do_start_batch(7, triggered_by="test", enqueue=False)
+    with override_settings(TASKS=IMMEDIATE), commit():
+        for chunk_id in run.chunks.values_list("pk", flat=True):
+            batch.do_run_chunk(chunk_id, worker="test")
+    current = Estimate.objects.get(encounter=encounter, is_current=True)
+    first.refresh_from_db()
+    assert current.pk != first.pk and first.superseded_at is not None
+    assert current.benefits_source == "eligibility"
+    assert current.eligibility_check.batch_run_id == run.pk
+    assert (current.deductible, current.coinsurance, current.patient_total) == (
+        D("1100.00"),
+        D("25.00"),
+        D("1125.00"),
+    )
+    assert open_items(encounter)["estimate"] == "patient estimate not delivered"
     assert services.do_refresh_estimates([encounter.pk]) == 0
 
 

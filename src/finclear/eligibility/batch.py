@@ -36,7 +36,13 @@ from finclear.eligibility.models import (
     EligibilityBatchRun,
     EligibilityCheck,
 )
-from finclear.eligibility.services import Exchanged, build_check, do_apply_tasks, do_exchange
+from finclear.eligibility.services import (
+    Exchanged,
+    build_check,
+    do_apply_tasks,
+    do_exchange,
+    do_refresh_estimates,
+)
 from finclear.patients.models import Coverage
 from finclear.payers.models import PayerIdentifier
 from finclear.rules.benefits import is_stale
@@ -96,6 +102,7 @@ def select_due(days: int, today: dt.date | None = None) -> Selection:
     for coverage in coverages.iterator(2000):
         by_patient.setdefault(coverage.patient_id, []).append(coverage)
     chosen: dict[tuple[int, int], Coverage] = {}
+    order: dict[tuple[int, int], tuple[dt.date, int]] = {}
     zones: dict[str, dt.tzinfo] = {}
     for pk, patient_id, scheduled_at, zone_name in rows:
         zone = zones.get(zone_name)
@@ -105,6 +112,7 @@ def select_due(days: int, today: dt.date | None = None) -> Selection:
         primary = next((c for c in by_patient.get(patient_id, ()) if c.is_in_force_on(day)), None)
         if primary is not None and not primary.payer.is_self_pay:
             chosen[(pk, primary.pk)] = primary
+            order[(pk, primary.pk)] = (primary.payer_id, day)
     latest = load_latest(set(chosen))
     pairs = []
     for key, coverage in chosen.items():
@@ -119,6 +127,9 @@ def select_due(days: int, today: dt.date | None = None) -> Selection:
             )
         ):
             pairs.append(key)
+    # Each payer's encounters together, day by day: a chunk then goes to one payer or two, in
+    # one batch interchange each (the sort is stable: visit time order within a payer's day).
+    pairs.sort(key=order.__getitem__)
     return Selection(len(rows), pairs, today, today + dt.timedelta(days=days - 1))
 
 
@@ -363,6 +374,15 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
         for case in ClearanceCase.objects.filter(encounter_id__in=encounter_ids)
     }
     do_apply_tasks([(check, cases[check.encounter_id]) for check in checks])
+    # New benefits change estimates: bulk inserts send no signals, so refresh them here, before
+    # the cases' statuses are derived from them.
+    do_refresh_estimates(
+        [
+            check.encounter_id
+            for check in checks
+            if check.benefits and check.coverage_status == CoverageState.ACTIVE
+        ]
+    )
     # The cases' statuses are derived by every app's checks: a task of its own does it, so a
     # chunk's transaction (and the verification rate) does not wait on other apps' checks.
     case_ids = sorted(case.pk for case in cases.values())

@@ -1,6 +1,7 @@
 """A batch chunk's 270s through CAQH CORE batch mode: one interchange per payer endpoint.
 
-The chunk's 270 transaction sets go to each payer in one batch submission; the 271s are
+The chunk's 270 transaction sets go to each payer in one batch submission (every payer's
+submitted before any pickup, so the payers work side by side); the 271s are
 picked up by the submission's PayloadID once the payer has them (polled), then the pickup is
 acknowledged. Each inquiry's 271 is found by its trace number (TRN*2, else BHT03, which echoes
 the 270's BHT03: the trace number too). Each check keeps its own
@@ -47,6 +48,15 @@ class Item:
     encounter: Encounter
     coverage: Coverage
     trace: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A batch interchange the payer took: its PayloadID, the attempts it took, when."""
+
+    payload_id: str
+    attempts: int
+    started: float
 
 
 @dataclass
@@ -96,17 +106,30 @@ def exchange_batch(items: list[Item], gateway: PayerGateway | None = None) -> li
         groups.setdefault(endpoint.payer_key, (endpoint, []))[1].append(
             Member(out, built.dependent, built.segments)
         )
-    for endpoint, members in groups.values():
-        do_send_group(gate, endpoint, members)
+    # Every payer's interchange is submitted before any pickup: the payers answer them
+    # side by side instead of one after the other.
+    sent = [
+        (endpoint, members, do_submit_group(gate, endpoint, members))
+        for endpoint, members in groups.values()
+    ]
+    for endpoint, members, receipt in sent:
+        if receipt is not None:
+            do_collect_group(gate, endpoint, members, receipt)
     return [outcomes[item.trace] for item in items]
 
 
-def do_send_group(
-    gate: PayerGateway,
-    endpoint: PayerEndpoint,
-    members: list[Member],
-) -> None:
-    """One batch interchange to one endpoint; fills each member's outcome."""
+def do_fail_group(members: list[Member], exc: GatewayError) -> None:
+    for m in members:
+        out = m.out
+        out.responded_at = timezone.now()
+        out.attempts = exc.attempts
+        out.error = f"batch: {exc} [CORE error code {exc.core_error_code}]"
+
+
+def do_submit_group(
+    gate: PayerGateway, endpoint: PayerEndpoint, members: list[Member]
+) -> Submitted | None:
+    """Submit one batch interchange to one endpoint; None (members in error) if it failed."""
     sets = [m.segments for m in members]
     number = CONTROL_NUMBERS.next_number()
     interchange = build_interchange(
@@ -117,6 +140,17 @@ def do_send_group(
     clock = time.perf_counter()
     try:
         receipt = gate.submit_batch(endpoint, PAYLOAD_TYPE_270, interchange)
+    except GatewayError as exc:
+        do_fail_group(members, exc)
+        return None
+    return Submitted(receipt.payload_id, receipt.attempts, clock)
+
+
+def do_collect_group(
+    gate: PayerGateway, endpoint: PayerEndpoint, members: list[Member], receipt: Submitted
+) -> None:
+    """Pick up (polling) and acknowledge a submitted interchange's 271s; fill the outcomes."""
+    try:
         results = gate.retrieve_batch(endpoint, RESULTS_271, receipt.payload_id)
         deadline = time.monotonic() + PICKUP_TIMEOUT
         while not results.payload and time.monotonic() < deadline:
@@ -125,13 +159,9 @@ def do_send_group(
         if results.payload:
             gate.retrieve_batch(endpoint, RESULTS_ACK, receipt.payload_id)
     except GatewayError as exc:
-        for m in members:
-            out = m.out
-            out.responded_at = timezone.now()
-            out.attempts = exc.attempts
-            out.error = f"batch: {exc} [CORE error code {exc.core_error_code}]"
+        do_fail_group(members, exc)
         return
-    elapsed = (time.perf_counter() - clock) * 1000
+    elapsed = (time.perf_counter() - receipt.started) * 1000
     answers, problem = read_answers(results.payload, endpoint.payer_key)
     responded = timezone.now()
     for m in members:

@@ -15,10 +15,13 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from finclear.audit.models import AuditAction, AuditEvent
+from finclear.audit.services import build_event
 from finclear.connect.gateway import GatewayError, PayerGateway
 from finclear.eligibility import endpoints
 from finclear.eligibility.inquiry import (
@@ -36,7 +39,6 @@ from finclear.eligibility.models import (
     EligibilityCheck,
     ManualMethod,
 )
-from finclear.organizations.validation import do_save_checked
 from finclear.patients.models import Coverage
 from finclear.rules.benefits import (
     BenefitRow,
@@ -178,23 +180,27 @@ def do_exchange(
     return out
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
 ROW_FIELDS = tuple(f.name for f in fields(BenefitRow))
 
 
+def build_row_json(row: BenefitRow) -> dict[str, Any]:
+    """One normalized row as JSON: Decimals as strings (never floats), tuples as lists."""
+    out: dict[str, Any] = {}
+    for name in ROW_FIELDS:
+        value = getattr(row, name)
+        kind = type(value)
+        if kind is Decimal:
+            value = str(value)
+        elif kind is tuple:
+            value = list(value)
+        out[name] = value
+    out["kind"] = str(row.kind)
+    return out
+
+
 def benefit_rows_json(result: EligibilityResult) -> list[dict[str, Any]]:
-    """The normalized rows as JSON: Decimals as strings, never floats."""
-    return [
-        {name: _json_value(getattr(row, name)) for name in ROW_FIELDS} | {"kind": str(row.kind)}
-        for row in result.rows
-    ]
+    """The normalized rows as JSON (a 271 holds dozens: this runs per row of every check)."""
+    return [build_row_json(row) for row in result.rows]
 
 
 def build_check(
@@ -280,37 +286,82 @@ def do_apply_tasks(checks: list[tuple[EligibilityCheck, ClearanceCase]]) -> int:
     """Open the tasks the checks call for (one open per kind and case); close resolved ones.
 
     A clearing check closes the open tasks the system opened about eligibility on its case.
-    Returns how many tasks were opened.
+    One query reads the open system tasks; the new ones are validated and inserted at once,
+    the resolved ones closed with one UPDATE, each with its audit event (bulk writes send no
+    signals). Returns how many tasks were opened.
     """
     case_ids = [case.pk for _, case in checks]
-    open_kinds = set(
+    open_rows = list(
         Task.objects.filter(
             case_id__in=case_ids, status=TaskStatus.OPEN, kind__in=SYSTEM_TASK_KINDS
-        ).values_list("case_id", "kind")
+        ).values_list("pk", "case_id", "kind", "created_by_id")
     )
+    open_kinds = {(case_id, kind) for _, case_id, kind, _ in open_rows}
+    patient_of = {case.pk: check.encounter.patient_id for check, case in checks}
     new_tasks = []
-    cleared = []
+    cleared = set()
     for check, case in checks:
         if check.is_clearing:
-            cleared.append(case.pk)
+            cleared.add(case.pk)
             continue
         task = build_task(check, case)
         if task is not None and (case.pk, task.kind) not in open_kinds:
             open_kinds.add((case.pk, task.kind))
+            task.full_clean(exclude=["case"])  # the case is the one just loaded
             new_tasks.append(task)
-    for task in new_tasks:
-        do_save_checked(task)
-    if cleared:
-        for task in Task.objects.filter(
-            case_id__in=cleared,
-            status=TaskStatus.OPEN,
-            kind__in=SYSTEM_TASK_KINDS,
-            created_by__isnull=True,
-        ):
-            task.status = TaskStatus.DONE
-            task.closed_at = timezone.now()
-            do_save_checked(task, update_fields=["status", "closed_at", "updated_at"])
+    events = []
+    if new_tasks:
+        Task.objects.bulk_create(new_tasks)
+        events.extend(
+            build_event(AuditAction.CREATE, obj=task, patient_id=patient_of[task.case_id])
+            for task in new_tasks
+        )
+    closing = [
+        (pk, case_id)
+        for pk, case_id, _, created_by in open_rows
+        if case_id in cleared and created_by is None
+    ]
+    if closing:
+        now = timezone.now()
+        Task.objects.filter(pk__in=[pk for pk, _ in closing]).update(
+            status=TaskStatus.DONE, closed_at=now, updated_at=now
+        )
+        events.extend(
+            build_event(
+                AuditAction.UPDATE,
+                obj=Task(pk=pk, case_id=case_id),
+                patient_id=patient_of[case_id],
+                detail={"fields": ["status", "closed_at"]},
+            )
+            for pk, case_id in closing
+        )
+    if events:
+        AuditEvent.objects.bulk_create(events)
     return len(new_tasks)
+
+
+# Checked by the database (foreign keys, unique trace number and key, the manual-method
+# constraint) rather than by a query each before the insert; ``clean`` checks the rest.
+CHECKED_BY_DATABASE = ["encounter", "coverage", "batch_run", "user"]
+
+
+def do_save_check(check: EligibilityCheck) -> None:
+    """Validate and insert one check (its audit event is written by the save signal)."""
+    check.full_clean(exclude=CHECKED_BY_DATABASE, validate_unique=False, validate_constraints=False)
+    check.save()
+
+
+def do_refresh_estimates(encounter_ids: list[int]) -> int:
+    """Recalculate the current estimates of the encounters whose benefits just changed.
+
+    The case statuses are left to the caller, which recomputes them once with the new
+    estimates. Nothing when the estimates app is not installed.
+    """
+    if not encounter_ids or not apps.is_installed("finclear.estimates"):
+        return 0
+    from finclear.estimates.services import do_refresh_estimates as refresh
+
+    return refresh(encounter_ids, recompute=False)
 
 
 def do_record_check(
@@ -321,7 +372,8 @@ def do_record_check(
     batch_run: EligibilityBatchRun | None = None,
     idempotency_key: str | None = None,
 ) -> EligibilityCheck:
-    """Write one exchange's check, its tasks and the case's new status, all or nothing."""
+    """Write one exchange's check, its tasks, the estimate it changes and the case's new
+    status, all or nothing."""
     with transaction.atomic():
         check = build_check(
             done,
@@ -330,9 +382,11 @@ def do_record_check(
             batch_run=batch_run,
             idempotency_key=idempotency_key,
         )
-        do_save_checked(check)
+        do_save_check(check)
         case = do_ensure_case(done.encounter)
         do_apply_tasks([(check, case)])
+        if check.benefits and check.coverage_status == CoverageState.ACTIVE:
+            do_refresh_estimates([done.encounter.pk])
         do_recompute_cases([case.pk])
     log.info(
         "eligibility check #%s encounter #%s payer %s: %s (%s attempts)",
@@ -402,7 +456,7 @@ def do_verify_manually(
         manual_reference=reference.strip()[:100],
         manual_note=note.strip(),
     )
-    do_save_checked(check)
+    do_save_check(check)
     case = do_ensure_case(encounter)
     do_apply_tasks([(check, case)])
     do_recompute_cases([case.pk])

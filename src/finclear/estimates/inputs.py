@@ -136,20 +136,39 @@ def design_of(plan: Plan) -> PlanDesign:
     )
 
 
-def _latest_checks(encounter_ids: Sequence[int]) -> dict[tuple[int, int], EligibilityCheck]:
-    """The latest check with benefit rows of an active coverage, per (encounter, coverage)."""
+@dataclass(frozen=True)
+class CheckBenefits:
+    """What an estimate reads of an eligibility check: its benefit rows and when."""
+
+    pk: int
+    benefits: list[dict[str, Any]]
+    requested_at: dt.datetime
+
+
+def _latest_checks(encounter_ids: Sequence[int]) -> dict[tuple[int, int], CheckBenefits]:
+    """The latest check with benefit rows of an active coverage, per (encounter, coverage).
+
+    Two queries of plain values: which check is the latest (no JSON read), then the benefit
+    rows of those alone (older checks' rows, and model instances, cost a copy each).
+    """
     rows = (
         EligibilityCheck.objects.filter(
             encounter_id__in=encounter_ids, coverage_status=CoverageState.ACTIVE
         )
         .exclude(benefits=[])
-        .only("pk", "encounter_id", "coverage_id", "benefits", "plan_name", "requested_at")
         .order_by("encounter_id", "coverage_id", "-requested_at", "-pk")
+        .values_list("pk", "encounter_id", "coverage_id")
     )
-    latest: dict[tuple[int, int], EligibilityCheck] = {}
-    for check in rows:
-        latest.setdefault((check.encounter_id, check.coverage_id), check)
-    return latest
+    latest_pk: dict[tuple[int, int], int] = {}
+    for pk, encounter_id, coverage_id in rows:
+        latest_pk.setdefault((encounter_id, coverage_id), pk)
+    found = {
+        pk: CheckBenefits(pk, benefits, requested_at)
+        for pk, benefits, requested_at in EligibilityCheck.objects.filter(
+            pk__in=latest_pk.values()
+        ).values_list("pk", "benefits", "requested_at")
+    }
+    return {key: found[pk] for key, pk in latest_pk.items() if pk in found}
 
 
 def _stay_days(lines: Sequence[LineFacts]) -> int:
@@ -252,8 +271,8 @@ def _benefits_of(
     encounter: Encounter,
     coverage: Coverage,
     categories: Sequence[str],
-    checks: dict[tuple[int, int], EligibilityCheck],
-) -> tuple[Benefits, EligibilityCheck | None]:
+    checks: dict[tuple[int, int], CheckBenefits],
+) -> tuple[Benefits, CheckBenefits | None]:
     design = design_of(coverage.plan) if coverage.plan is not None else None
     check = checks.get((encounter.pk, coverage.pk))
     if check is not None:
@@ -268,7 +287,7 @@ def build_inputs(
     day: dt.date,
     lines: tuple[LineFacts, ...],
     in_force: Sequence[Coverage],
-    checks: dict[tuple[int, int], EligibilityCheck],
+    checks: dict[tuple[int, int], CheckBenefits],
     book: ContractBook,
     requested_on: dt.date | None = None,
 ) -> EstimateInputs:

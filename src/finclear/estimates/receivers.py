@@ -1,10 +1,12 @@
 """Recalculate an encounter's current estimate when what it was calculated from changes.
 
-A saved eligibility check (new 271 benefits), a saved or deleted service line or diagnosis,
-or a saved coverage marks the encounters it touches; when the transaction commits, their current
-estimates whose inputs changed are recalculated once, in bulk (``do_refresh_estimates``).
-An encounter without an estimate gets none here. Bulk writes send no signals: their callers
-call ``do_refresh_estimates`` (the demo pipeline does).
+A saved or deleted service line or diagnosis, or a saved coverage marks the encounters it
+touches; when the transaction commits, their current estimates whose inputs changed are
+recalculated once, in bulk (``do_refresh_estimates``). An encounter without an estimate gets
+none here. Bulk writes send no signals: their callers call ``do_refresh_estimates`` (the demo
+pipeline does). Eligibility checks (new 271 benefits) are not watched here: the eligibility
+service refreshes the estimates of the encounters it verifies, real time and batch, inside the
+transaction that records them, before the case statuses are recomputed once.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ def _open_encounters_of_patient(patient_id: int | None) -> list[int]:
 
 
 ENCOUNTER_OF: dict[str, Callable[[Any], Iterable[int]]] = {
-    "eligibility.EligibilityCheck": lambda row: [row.encounter_id],
     "scheduling.ServiceLine": lambda row: [row.encounter_id],
     "scheduling.Diagnosis": lambda row: [row.encounter_id],
     "patients.Coverage": lambda row: _open_encounters_of_patient(row.patient_id),

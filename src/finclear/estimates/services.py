@@ -2,8 +2,9 @@
 
 An estimate is never edited: recalculating writes a new one and marks the old one superseded,
 so what a patient was told stays on record. ``do_refresh_estimates`` recalculates only the
-estimates whose inputs changed (new 271 benefits, lines, coverage, contract); it runs when an
-eligibility check, a line or a coverage is saved (``finclear.estimates.receivers``). Many
+estimates whose inputs changed (new 271 benefits, lines, coverage, contract); it runs when a
+line or a coverage is saved (``finclear.estimates.receivers``), and when eligibility checks
+are recorded, real time or batch (``finclear.eligibility.services``). Many
 encounters are estimated in batches (``do_estimate_encounters``) with bulk writes, whose
 audit events are written here.
 """
@@ -187,7 +188,7 @@ def do_estimate_encounters(
     recomputes every case in its last step). Returns how many estimates were written.
     """
     ids = sorted(set(encounter_ids))
-    book = load_book()
+    book: ContractBook | None = None  # read once, and only when there is something to price
     written = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
@@ -197,11 +198,17 @@ def do_estimate_encounters(
             )
         )
         wanted = [pk for pk in chunk if pk in current] if only_existing else chunk
+        if not wanted:
+            continue
         with_lines = set(
             Encounter.objects.filter(pk__in=wanted, service_lines__isnull=False).values_list(
                 "pk", flat=True
             )
         )
+        if not with_lines:
+            continue
+        if book is None:
+            book = load_book()
         inputs = load_inputs(sorted(with_lines), book)
         batch = []
         for pk in sorted(with_lines):
@@ -214,9 +221,13 @@ def do_estimate_encounters(
     return written
 
 
-def do_refresh_estimates(encounter_ids: Iterable[int]) -> int:
-    """Recalculate the current estimates whose inputs changed (new benefits, lines, prices)."""
-    return do_estimate_encounters(encounter_ids, only_existing=True)
+def do_refresh_estimates(encounter_ids: Iterable[int], *, recompute: bool = True) -> int:
+    """Recalculate the current estimates whose inputs changed (new benefits, lines, prices).
+
+    ``recompute=False``: the caller recomputes the clearance cases itself, once, afterwards
+    (the eligibility service does, in the transaction that records the checks).
+    """
+    return do_estimate_encounters(encounter_ids, only_existing=True, recompute=recompute)
 
 
 @transaction.atomic

@@ -56,12 +56,16 @@ def build_due_date(encounter: Encounter) -> dt.date:
     return visit_date(encounter)
 
 
-@transaction.atomic
 def do_ensure_case(encounter: Encounter) -> ClearanceCase:
-    """The encounter's case, created ``pending`` if it has none."""
+    """The encounter's case, created ``pending`` if it has none (one query when it has)."""
     existing = ClearanceCase.objects.filter(encounter=encounter).first()
     if existing is not None:
         return existing
+    return _create_case(encounter)
+
+
+@transaction.atomic
+def _create_case(encounter: Encounter) -> ClearanceCase:
     case = ClearanceCase(
         encounter=encounter,
         due_date=build_due_date(encounter),
@@ -131,7 +135,7 @@ def do_recompute_cases(case_ids: Iterable[int]) -> int:
     return done
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # inside a caller's transaction, its failure is theirs
 def _recompute_batch(ids: list[int]) -> int:
     # Open cases are picked here rather than in SQL: given the status, SQLite's planner walks
     # every encounter in that status instead of the batch's primary keys.
@@ -142,7 +146,8 @@ def _recompute_batch(ids: list[int]) -> int:
         .order_by("pk")
     )
     cases = [case for case in rows if case.encounter.status in OPEN_ENCOUNTER_STATUSES]
-    closing = [case for case in rows if case.is_open and case not in cases]
+    open_ids = {case.pk for case in cases}
+    closing = [case for case in rows if case.is_open and case.pk not in open_ids]
     if closing:
         ClearanceCase.objects.filter(pk__in=[c.pk for c in closing]).update(
             is_open=False, updated_at=timezone.now()
