@@ -18,6 +18,7 @@ from finclear.assistance.eca_clocks import build_eca_clocks
 from finclear.assistance.models import PaymentPlan, PlanState
 from finclear.assistance.plan_sweep import do_sweep_plans
 from finclear.assistance.tasks import run_daily
+from finclear.audit.models import AuditEvent
 from finclear.cli import build_app
 from finclear.workqueue.models import ClearanceCase, Task
 from tests.integration.estimates_support import EstimateClinic, build_policy
@@ -191,3 +192,15 @@ def test_the_demo_step_runs_the_sweeps_and_leaves_the_cases_to_the_pipeline(clin
     build_plan(clinic)
     assert [job.name for job in SWEEP_JOBS] == ["payment plans", "501(r) clocks"]
     assert do_run_demo_daily_jobs() == 1
+
+
+def test_a_plan_whose_state_did_not_change_is_not_saved_again(clinic):
+    plan = build_plan(clinic)
+    events = AuditEvent.objects.filter(object_type="assistance.paymentplan", action="update")
+    do_sweep_plans(month_day(1) + ONE_DAY)
+    changed = events.count()
+    do_sweep_plans(month_day(1) + ONE_DAY)
+    do_sweep_plans(month_day(1) + 2 * ONE_DAY)  # still one installment missed
+    assert events.count() == changed
+    plan.refresh_from_db()
+    assert plan.status_on == month_day(1) + 2 * ONE_DAY and plan.state == PlanState.PAST_DUE

@@ -182,10 +182,15 @@ def do_refresh_plan_state(plan_id: int, day: dt.date | None = None) -> PlanState
         plan.policy.plan_default_after,
         plan.policy.plan_grace_days,
     )
-    plan.state = status.state.value
-    plan.missed = status.missed
-    plan.past_due_amount = status.past_due_amount
-    plan.paid = status.paid
+    computed = (status.state.value, status.missed, status.past_due_amount, status.paid)
+    if computed == (plan.state, plan.missed, plan.past_due_amount, plan.paid):
+        # Nothing changed: only the day it was computed, written without a save (no audit
+        # event per plan per day; a daily sweep recomputes every open plan).
+        if plan.status_on != day:
+            PaymentPlan.objects.filter(pk=plan.pk).update(status_on=day)
+            plan.status_on = day
+        return PlanStateChange(plan, before, None)
+    plan.state, plan.missed, plan.past_due_amount, plan.paid = computed
     plan.status_on = day
     do_save_checked(
         plan,
