@@ -204,3 +204,16 @@ def test_a_plan_whose_state_did_not_change_is_not_saved_again(clinic):
     assert events.count() == changed
     plan.refresh_from_db()
     assert plan.status_on == month_day(1) + 2 * ONE_DAY and plan.state == PlanState.PAST_DUE
+
+
+def test_a_default_with_no_visit_to_attach_the_task_to_is_counted(clinic):
+    plan = plans.do_create_plan(clinic.patient, D("600.00"), FIRST)
+    ClearanceCase.objects.all().delete()
+    sweep = do_sweep_plans(month_day(2) + ONE_DAY)
+    assert (sweep.became, sweep.tasks_opened, sweep.defaults_without_task) == (
+        {"defaulted": 1},
+        0,
+        1,
+    )
+    plan.refresh_from_db()
+    assert plan.state == PlanState.DEFAULTED

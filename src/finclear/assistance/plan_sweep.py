@@ -26,6 +26,7 @@ class PlanSweep:
     changed: int = 0
     became: dict[str, int] = field(default_factory=dict)
     tasks_opened: int = 0
+    defaults_without_task: int = 0
 
     def as_counts(self) -> dict[str, int]:
         counts = {"open plans checked": self.checked, "state changed": self.changed}
@@ -33,6 +34,7 @@ class PlanSweep:
             if state.value in self.became:
                 counts[f"now {state.label.lower()}"] = self.became[state.value]
         counts["default tasks opened"] = self.tasks_opened
+        counts["defaults without a new task (no visit, or one open)"] = self.defaults_without_task
         return counts
 
 
@@ -52,4 +54,6 @@ def do_sweep_plans(as_of: dt.date | None = None) -> PlanSweep:
             sweep.became[change.plan.state] = sweep.became.get(change.plan.state, 0) + 1
         if change.task is not None:
             sweep.tasks_opened += 1
+        elif change.plan.state == PlanState.DEFAULTED and change.before != PlanState.DEFAULTED:
+            sweep.defaults_without_task += 1
     return sweep
