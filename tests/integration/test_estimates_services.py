@@ -118,6 +118,29 @@ def test_a_batch_recalculates_the_estimates_its_benefits_change(clinic, payer, c
     assert services.do_refresh_estimates([encounter.pk]) == 0
 
 
+def test_the_same_benefits_again_do_not_recalculate(clinic, payer, commit, monkeypatch):
+    """A second 271 with the rows the estimate was made from changes none of its inputs: it is
+    not recalculated, nor even reloaded."""
+    encounter = clinic.visit("72148")
+    services.do_create_estimate(encounter)
+    refreshed = []
+    real = services.do_refresh_estimates
+
+    def spy(ids, **kwargs):
+        refreshed.append(list(ids))
+        return real(ids, **kwargs)
+
+    monkeypatch.setattr(services, "do_refresh_estimates", spy)
+    with commit():
+        eligibility.do_verify(encounter)  # plan design -> the payer's rows
+    current = Estimate.objects.get(encounter=encounter, is_current=True)
+    with commit():
+        again = eligibility.do_verify(encounter)
+    assert refreshed == [[encounter.pk]]
+    assert again.benefits == current.eligibility_check.benefits
+    assert Estimate.objects.get(encounter=encounter, is_current=True).pk == current.pk
+
+
 def test_copay_only_visit_needs_no_estimate_letter(clinic, commit):
     encounter = clinic.visit("99213")
     with commit():

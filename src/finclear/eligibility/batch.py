@@ -376,13 +376,7 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
     do_apply_tasks([(check, cases[check.encounter_id]) for check in checks])
     # New benefits change estimates: bulk inserts send no signals, so refresh them here, before
     # the cases' statuses are derived from them.
-    do_refresh_estimates(
-        [
-            check.encounter_id
-            for check in checks
-            if check.benefits and check.coverage_status == CoverageState.ACTIVE
-        ]
-    )
+    do_refresh_estimates(checks)
     # The cases' statuses are derived by every app's checks: a task of its own does it, so a
     # chunk's transaction (and the verification rate) does not wait on other apps' checks.
     case_ids = sorted(case.pk for case in cases.values())

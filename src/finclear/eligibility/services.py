@@ -351,17 +351,23 @@ def do_save_check(check: EligibilityCheck) -> None:
     check.save()
 
 
-def do_refresh_estimates(encounter_ids: list[int]) -> int:
-    """Recalculate the current estimates of the encounters whose benefits just changed.
+def do_refresh_estimates(checks: list[EligibilityCheck]) -> int:
+    """Recalculate the current estimates the checks' new benefits change.
 
-    The case statuses are left to the caller, which recomputes them once with the new
-    estimates. Nothing when the estimates app is not installed.
+    Only an active coverage's rows feed an estimate; an estimate already made from the same
+    rows is left as it is. The case statuses are left to the caller, which recomputes them
+    once with the new estimates. Nothing when the estimates app is not installed.
     """
-    if not encounter_ids or not apps.is_installed("finclear.estimates"):
+    new_rows = {
+        check.encounter_id: (check.coverage_id, check.benefits)
+        for check in checks
+        if check.benefits and check.coverage_status == CoverageState.ACTIVE
+    }
+    if not new_rows or not apps.is_installed("finclear.estimates"):
         return 0
-    from finclear.estimates.services import do_refresh_estimates as refresh
+    from finclear.estimates.services import do_refresh_for_benefits
 
-    return refresh(encounter_ids, recompute=False)
+    return do_refresh_for_benefits(new_rows, recompute=False)
 
 
 def do_record_check(
@@ -385,8 +391,7 @@ def do_record_check(
         do_save_check(check)
         case = do_ensure_case(done.encounter)
         do_apply_tasks([(check, case)])
-        if check.benefits and check.coverage_status == CoverageState.ACTIVE:
-            do_refresh_estimates([done.encounter.pk])
+        do_refresh_estimates([check])
         do_recompute_cases([case.pk])
     log.info(
         "eligibility check #%s encounter #%s payer %s: %s (%s attempts)",

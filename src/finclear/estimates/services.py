@@ -12,7 +12,7 @@ audit events are written here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -228,6 +228,30 @@ def do_refresh_estimates(encounter_ids: Iterable[int], *, recompute: bool = True
     (the eligibility service does, in the transaction that records the checks).
     """
     return do_estimate_encounters(encounter_ids, only_existing=True, recompute=recompute)
+
+
+def do_refresh_for_benefits(
+    new_rows: Mapping[int, tuple[int, list[dict[str, Any]]]], *, recompute: bool = True
+) -> int:
+    """Refresh the estimates of encounters that got new benefit rows from an active 271.
+
+    ``new_rows``: encounter id -> (coverage id, the check's normalized rows). An encounter whose
+    current estimate was made from the same coverage's identical rows is skipped with no more
+    than the one query that reads them: its inputs did not change (what else feeds an estimate,
+    lines, coverages, prices, refreshes it through its own path).
+    """
+    if not new_rows:
+        return 0
+    made_from = {
+        encounter_id: (coverage_id, rows)
+        for encounter_id, coverage_id, rows in Estimate.objects.filter(
+            encounter_id__in=list(new_rows), is_current=True
+        ).values_list(
+            "encounter_id", "eligibility_check__coverage_id", "eligibility_check__benefits"
+        )
+    }
+    changed = [pk for pk, new in new_rows.items() if pk in made_from and made_from[pk] != new]
+    return do_refresh_estimates(changed, recompute=recompute) if changed else 0
 
 
 @transaction.atomic
