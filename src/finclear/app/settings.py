@@ -124,6 +124,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def build_cache(url: str) -> dict[str, str]:
+    """FINCLEAR_CACHE_URL: unset, each process keeps its own; ``redis://`` or ``file:///dir``
+    shares one between the web processes (worklist counts, filter options, sign-in throttle)."""
+    if not url:
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("file:///"):
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": url[len("file://") :],
+        }
+    raise ImproperlyConfigured(
+        f"FINCLEAR_CACHE_URL: {url!r} is none of redis://, rediss:// or file:///<directory>"
+    )
+
+
+CACHES = {"default": build_cache(os.environ.get("FINCLEAR_CACHE_URL", "").strip())}
+
 AUTHENTICATION_BACKENDS = ["finclear.accounts.backends.LockoutModelBackend"]
 
 PASSWORD_HASHERS = [
