@@ -7,6 +7,7 @@ FINCLEAR_DATABASE_URL does not point at one.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         from pytest_django.fixtures import _set_suffix_to_test_databases
 
         _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Nothing a test caches (worklist counts, filter options) is seen by the next one."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from finclear.audit.models import AuditEvent
 from finclear.workqueue.models import ClearanceCase, SavedView
@@ -110,6 +112,43 @@ def test_every_row_shown_is_audited(client_a: Client, sites, specialist) -> None
     events = AuditEvent.objects.filter(user=specialist, action="view", detail__list="worklist")
     assert sorted(e.object_id for e in events) == sorted(str(c.pk) for c in cases)
     assert {e.patient_id for e in events} == {c.encounter.patient_id for c in cases}
+    # One insert wrote them: each with the request's who, how and from where, as one event.
+    first = events[0]
+    assert (first.username, first.channel, first.path) == ("spec_a", "web", "/worklist/")
+    assert first.ip_address == "127.0.0.1" and first.object_type == "workqueue.clearancecase"
+    assert first.object_repr == f"clearance case #{first.object_id}"
+    assert first.occurred_at is not None and first.occurred_at.tzinfo is not None
+
+
+def test_rows_show_what_the_case_holds(client_a: Client, sites) -> None:
+    case = open_case(sites[0])
+    encounter = case.encounter
+    row = client_a.get("/worklist/").content.decode()
+    start = row.index(f'id="case-{case.pk}"')
+    row = row[start : row.index("</tr>", start)]
+    patient = encounter.patient
+    assert f"{patient.last_name}, {patient.first_name}" in row and f"MRN {patient.mrn}" in row
+    assert encounter.department.name in row and encounter.rendering_provider.last_name in row
+    assert f'<span class="badge {case.status}">{case.get_status_display()}</span>' in row
+    for item in case.open_items:
+        assert f'title="{escape(item["reason"])}">{item["item"]}</span>' in row
+    assert f'formaction="/worklist/cases/{case.pk}/claim/"' in row
+    local = timezone.localtime(case.scheduled_at, sites[0].facility.zone)
+    assert local.strftime("%H:%M") in row
+
+
+def test_filter_options_are_the_users_own(client_a: Client, sites) -> None:
+    """The selects list the user's facilities and departments only, with the choice kept."""
+    north, south = sites
+    page = client_a.get(f"/worklist/?facility={north.facility.pk}").content.decode()
+    select = page[
+        page.index('<select name="facility"') : page.index(
+            "</select>", page.index('<select name="facility"')
+        )
+    ]
+    assert f'<option value="{north.facility.pk}" selected>' in select
+    assert f'value="{south.facility.pk}"' not in select
+    assert f"{north.facility.code} · " in page and f"{south.facility.code} · " not in page
 
 
 def test_htmx_gets_the_results_partial(client_a: Client, sites) -> None:
@@ -132,20 +171,45 @@ def test_pages_split_the_rows(client_a: Client, sites, monkeypatch) -> None:
     assert set(shown(first)).isdisjoint(shown(second))
 
 
+def worklist_queries(client: Client) -> tuple[int, list[str]]:
+    """(rows shown, the SQL of the worklist's own queries) of one GET /worklist/."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/worklist/")
+    # The session's activity stamp is written every few seconds: not the worklist's.
+    sql = [
+        q["sql"]
+        for q in queries
+        if "django_session" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+    ]
+    return len(shown(response)), sql
+
+
 def test_the_query_count_does_not_grow_with_the_rows(client_a: Client, sites) -> None:
     counts = []
     for n in (2, 12):
         while ClearanceCase.objects.count() < n:
             open_case(sites[0])
-        with CaptureQueriesContext(connection) as queries:
-            response = client_a.get("/worklist/")
-        assert len(shown(response)) == n
-        # The session's activity stamp is written every few seconds: not the worklist's.
-        counts.append(
-            sum("django_session" not in q["sql"] and "SAVEPOINT" not in q["sql"] for q in queries)
-        )
+        cache.clear()  # nothing kept: the tab counts and the filters' options are read too
+        rows, sql = worklist_queries(client_a)
+        assert rows == n
+        counts.append(len(sql))
     assert counts[0] == counts[1]
-    assert counts[0] <= 22, counts
+    # user, permissions (2), groups, facilities, counts, ids, rows, audit insert, saved
+    # views, the options of four filters, assignees
+    assert counts[0] <= 15, counts
+
+
+def test_a_page_again_reads_a_handful(client_a: Client, sites) -> None:
+    """Within the counts' and options' time to live, a page is its rows, not its filters."""
+    for _ in range(3):
+        open_case(sites[0])
+    worklist_queries(client_a)
+    rows, sql = worklist_queries(client_a)
+    assert rows == 3
+    # user, permissions (2), groups, facilities, ids, rows, audit insert, saved views,
+    # assignees
+    assert len(sql) <= 10, sql
+    assert sum(q.lstrip().upper().startswith("INSERT") for q in sql) == 1
 
 
 def test_saved_views_are_per_user(client_a: Client, sites, client) -> None:

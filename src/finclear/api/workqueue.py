@@ -19,7 +19,7 @@ from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
-from finclear.audit.services import record_list_view, record_view
+from finclear.audit.services import record_row_views, record_view
 from finclear.workqueue import queries, services
 from finclear.workqueue.forms import WorklistFilterForm, workers
 from finclear.workqueue.models import ClearanceCase, SavedView
@@ -239,6 +239,31 @@ def case_data(case: ClearanceCase) -> dict[str, Any]:
     }
 
 
+def row_data(row: queries.CaseRow) -> dict[str, Any]:
+    """A worklist row as ``CaseOut``'s fields (the same as ``case_data`` of its case)."""
+    return {
+        "id": row.id,
+        "encounter_id": row.encounter_id,
+        "patient_id": row.patient_id,
+        "status": row.status,
+        "computed_status": row.computed_status,
+        "status_reason": row.status_reason,
+        "overridden": bool(row.override_status),
+        "open_items": list(row.open_items or []),
+        "priority": row.priority,
+        "priority_explained": row.priority_explained,
+        "payer_at_risk": row.payer_at_risk,
+        "patient_at_risk": row.patient_at_risk,
+        "due_date": row.due_date,
+        "scheduled_at": row.scheduled_at,
+        "facility_id": row.facility_id,
+        "payer_id": row.payer_id,
+        "owner": row.owner_name,
+        "claimed_at": row.claimed_at,
+        "computed_at": row.computed_at,
+    }
+
+
 def case_out(case: ClearanceCase) -> CaseOut:
     return CaseOut(**case_data(case))
 
@@ -266,14 +291,15 @@ def worklist(request: HttpRequest, filters: Query[WorklistQuery]) -> Any:
     result = queries.build_worklist(
         user, form.cleaned_data, tab=tab, sort=filters.sort, page=filters.page
     )
-    record_list_view(request, result.page.rows, "worklist")
+    rows = result.page.rows
+    record_row_views(request, ClearanceCase, [(r.id, r.patient_id) for r in rows], "worklist")
     return {
         "tab": result.tab,
         "counts": result.counts,
         "page": result.page.number,
         "pages": result.page.num_pages,
         "total": result.page.total,
-        "items": [case_data(c) for c in result.page.rows],
+        "items": [row_data(r) for r in rows],
     }
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from finclear.accounts.scoping import facilities_for, facility_ids_for
 from finclear.organizations.models import Department, Provider
@@ -21,6 +26,55 @@ TAB_CHOICES = [
     *[(s.value, s.label) for s in TAB_ORDER],
     (ALL, "All"),
 ]
+
+
+class PlainSelect(forms.Select):
+    """A ``<select>`` drawn in Python: Django's widget templates render every option through
+    the template engine, which cost the worklist page more than its fifty rows."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        chosen = self.format_value(value)
+        first = chosen[0] if chosen else ""
+        options = []
+        marked = False
+        for option_value, label in self.choices:
+            text = "" if option_value is None else str(option_value)
+            selected = not marked and text == first
+            marked = marked or selected
+            options.append(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    text,
+                    mark_safe(" selected") if selected else "",
+                    label,
+                )
+            )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(final), mark_safe("".join(options))
+        )
+
+
+OPTIONS_TTL = 60  # seconds a process may draw the same options of a filter select
+
+
+def lazy_choices(
+    key: str, empty_label: str, read: Callable[[], Iterable[tuple[Any, str]]]
+) -> Callable[[], list[tuple[Any, str]]]:
+    """Choices read only when the select is drawn (validating reads none of them), and kept
+    ``OPTIONS_TTL`` seconds under ``key``: facilities, departments, providers, payers and
+    colleagues change far less often than specialists page through the worklist."""
+
+    def choices() -> list[tuple[Any, str]]:
+        options: list[tuple[Any, str]] | None = cache.get(key)
+        if options is None:
+            options = list(read())
+            cache.set(key, options, OPTIONS_TTL)
+        return [("", empty_label), *options]
+
+    return choices
 
 
 def workers(user: Any) -> Any:
@@ -41,35 +95,71 @@ class WorklistFilterForm(forms.Form):
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
     facility = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="All my facilities", label="Facility"
+        queryset=None, required=False, label="Facility", widget=PlainSelect
     )
     department = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Any department", label="Department"
+        queryset=None, required=False, label="Department", widget=PlainSelect
     )
     provider = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Any provider", label="Provider"
+        queryset=None, required=False, label="Provider", widget=PlainSelect
     )
     payer = forms.ModelChoiceField(
         queryset=Payer.objects.filter(is_active=True).order_by("name"),
         required=False,
-        empty_label="Any payer",
         label="Payer",
+        widget=PlainSelect,
     )
-    item = forms.ChoiceField(choices=ITEM_CHOICES, required=False, label="Open item")
-    assignee = forms.ChoiceField(required=False, label="Assignee")
-    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label="Sort by")
+    item = forms.ChoiceField(
+        choices=ITEM_CHOICES, required=False, label="Open item", widget=PlainSelect
+    )
+    assignee = forms.ChoiceField(required=False, label="Assignee", widget=PlainSelect)
+    sort = forms.ChoiceField(
+        choices=SORT_CHOICES, required=False, label="Sort by", widget=PlainSelect
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         facilities = facilities_for(user).order_by("code")
+        departments = Department.objects.filter(facility__in=facilities).order_by(
+            "facility__code", "name"
+        )
+        providers = (
+            Provider.objects.filter(facilities__in=facilities, is_active=True)
+            .distinct()
+            .order_by("last_name", "first_name")
+        )
+        # The querysets validate a choice; the options are drawn from plain values.
+        scope = f"finclear:worklist-options:{facility_ids_for(user)}"
         self._set_queryset("facility", facilities)
-        departments = Department.objects.filter(facility__in=facilities).select_related("facility")
-        self._set_queryset("department", departments.order_by("facility__code", "name"))
-        field = self.fields["department"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.label_from_instance = lambda d: f"{d.facility.code} · {d.name}"
-        providers = Provider.objects.filter(facilities__in=facilities, is_active=True).distinct()
-        self._set_queryset("provider", providers.order_by("last_name", "first_name"))
+        self._set_queryset("department", departments)
+        self._set_queryset("provider", providers)
+        self.fields["facility"].choices = lazy_choices(  # type: ignore[attr-defined]
+            f"{scope}:facility",
+            "All my facilities",
+            lambda: [(pk, f"{c} {n}") for pk, c, n in facilities.values_list("pk", "code", "name")],
+        )
+        self.fields["department"].choices = lazy_choices(  # type: ignore[attr-defined]
+            f"{scope}:department",
+            "Any department",
+            lambda: [
+                (pk, f"{c} · {n}")
+                for pk, c, n in departments.values_list("pk", "facility__code", "name")
+            ],
+        )
+        self.fields["provider"].choices = lazy_choices(  # type: ignore[attr-defined]
+            f"{scope}:provider",
+            "Any provider",
+            lambda: [
+                (pk, f"{first} {last}{f', {cred}' if cred else ''}")
+                for pk, first, last, cred in providers.values_list(
+                    "pk", "first_name", "last_name", "credential"
+                )
+            ],
+        )
+        payers = self.fields["payer"].queryset  # type: ignore[attr-defined]
+        self.fields["payer"].choices = lazy_choices(  # type: ignore[attr-defined]
+            f"{scope}:payer", "Any payer", lambda: list(payers.values_list("pk", "name"))
+        )
         assignee = self.fields["assignee"]
         assert isinstance(assignee, forms.ChoiceField)
         # A callable: the users are read (once) only when the select is drawn or an id given.

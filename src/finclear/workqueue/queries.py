@@ -2,20 +2,27 @@
 
 Every read goes through ``cases_for_user`` (open cases of the user's facilities, on the
 case's own copy of the facility so the partial indexes serve it). A worklist page is a
-fixed number of queries whatever its size: the counts per status (the tabs), the page's ids,
-those rows and their related rows (one query each), and the audit events of the rows.
+fixed number of queries whatever its size: the counts per status (the tabs, cached), the
+page's ids, those rows as plain values with what they show (one joined query), and the audit
+events of the rows (one insert).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db import models
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from finclear.accounts.scoping import facility_ids_for
+from finclear.organizations.models import Department, Facility, Provider
+from finclear.payers.models import Payer
 from finclear.rules.clearance import ITEM_FLAG, Item
 from finclear.workqueue.models import (
     CaseActivity,
@@ -43,15 +50,114 @@ SORTS = {
     "priority": ("-priority", "due_date", "id"),
     "date": ("due_date", "scheduled_at", "id"),
 }
-ROW_PREFETCH = (
-    "encounter__patient",
-    "encounter__department",
-    "encounter__rendering_provider",
-    "facility",
-    "payer",
-    "owner",
-)
 PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """One worklist row: what the list and the API show of a case, read as plain values."""
+
+    id: int
+    encounter_id: int
+    patient_id: int
+    status: str
+    computed_status: str
+    status_reason: str
+    override_status: str
+    open_items: list[dict[str, str]]
+    priority: int
+    priority_explained: str
+    payer_at_risk: Decimal
+    patient_at_risk: Decimal
+    due_date: dt.date
+    scheduled_at: dt.datetime | None
+    claimed_at: dt.datetime | None
+    computed_at: dt.datetime | None
+    facility_id: int | None
+    facility_code: str | None
+    time_zone: str | None
+    payer_id: int | None
+    payer_name: str | None
+    owner_id: int | None
+    owner_name: str | None
+    mrn: str
+    patient_first_name: str
+    patient_last_name: str
+    department: str
+    provider_first_name: str
+    provider_last_name: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _name_of(model: type[models.Model], key: str, field: str) -> Subquery:
+    return Subquery(model._default_manager.filter(pk=OuterRef(key)).values(field)[:1])
+
+
+def row_names() -> dict[str, Subquery]:
+    """The names a row shows from the small tables, as scalar subqueries: joining the case
+    to seven tables took PostgreSQL 2 to 6 ms to plan, longer than reading the rows."""
+    user = get_user_model()
+    return {
+        "row_facility_code": _name_of(Facility, "facility_id", "code"),
+        "row_time_zone": _name_of(Facility, "facility_id", "time_zone"),
+        "row_payer_name": _name_of(Payer, "payer_id", "name"),
+        "row_owner_name": _name_of(user, "owner_id", user.USERNAME_FIELD),
+        "row_department": _name_of(Department, "encounter__department_id", "name"),
+        "row_provider_first": _name_of(Provider, "encounter__rendering_provider_id", "first_name"),
+        "row_provider_last": _name_of(Provider, "encounter__rendering_provider_id", "last_name"),
+    }
+
+
+# CaseRow's fields in order, as lookups from the case (one query: the case, its encounter
+# and patient joined, the rest as ``row_names``).
+ROW_LOOKUPS = (
+    "id",
+    "encounter_id",
+    "encounter__patient_id",
+    "status",
+    "computed_status",
+    "status_reason",
+    "override_status",
+    "open_items",
+    "priority",
+    "priority_explained",
+    "payer_at_risk",
+    "patient_at_risk",
+    "due_date",
+    "scheduled_at",
+    "claimed_at",
+    "computed_at",
+    "facility_id",
+    "row_facility_code",
+    "row_time_zone",
+    "payer_id",
+    "row_payer_name",
+    "owner_id",
+    "row_owner_name",
+    "encounter__patient__mrn",
+    "encounter__patient__first_name",
+    "encounter__patient__last_name",
+    "row_department",
+    "row_provider_first",
+    "row_provider_last",
+)
+
+
+def case_rows(ids: list[int]) -> list[CaseRow]:
+    """The rows of these cases, in the order of ``ids``, in one query of plain values."""
+    if not ids:
+        return []
+    by_id = {
+        values[0]: CaseRow(*values)
+        for values in ClearanceCase.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(**row_names())
+        .values_list(*ROW_LOOKUPS)
+    }
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def cases_for_user(user: Any) -> QuerySet[ClearanceCase]:
@@ -145,7 +251,7 @@ def status_counts(cases: QuerySet[Any]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class WorklistPage:
-    rows: list[ClearanceCase]
+    rows: list[CaseRow]
     number: int
     per_page: int
     total: int
@@ -208,19 +314,13 @@ def build_worklist(
     number = min(max(page, 1), pages)
     start = (number - 1) * per_page
     # The page's ids first, on the case table alone (its partial indexes give the order and
-    # stop at the page), then those rows with what they show, related rows fetched by key.
+    # stop at the page), then those rows with what they show, joined by key.
     ids = list(
         apply_tab(filtered, tab)
         .order_by(*SORTS.get(sort, SORTS["priority"]))
         .values_list("pk", flat=True)[start : start + per_page]
     )
-    by_id = {
-        case.pk: case
-        for case in ClearanceCase.objects.filter(pk__in=ids)
-        .select_related("encounter")
-        .prefetch_related(*ROW_PREFETCH)
-    }
-    rows = [by_id[pk] for pk in ids if pk in by_id]
+    rows = case_rows(ids)
     return Worklist(WorklistPage(rows, number, per_page, total), counts, tab or TODO)
 
 

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from finclear.audit.services import record_list_view, record_view
+from finclear.audit.services import record_row_views, record_view
 from finclear.workqueue import queries, services
 from finclear.workqueue.forms import (
     NoteForm,
@@ -30,6 +30,7 @@ from finclear.workqueue.forms import (
 )
 from finclear.workqueue.models import ClearanceCase, SavedView
 from finclear.workqueue.queries import TAB_ORDER, TODO
+from finclear.workqueue.rendering import build_rows_html
 
 VIEW = "workqueue.view_clearancecase"
 WORK = "workqueue.change_clearancecase"
@@ -79,7 +80,9 @@ def build_worklist_context(request: HttpRequest) -> dict[str, Any]:
             sort=data.get("sort") or "priority",
             page=page,
         )
-        record_list_view(request, worklist.page.rows, "worklist")
+        record_row_views(
+            request, ClearanceCase, [(r.id, r.patient_id) for r in worklist.page.rows], "worklist"
+        )
     query = _filter_query(request)
     tab_query = query.copy()
     tab_query.pop("tab", None)
@@ -97,18 +100,21 @@ def build_worklist_context(request: HttpRequest) -> dict[str, Any]:
                     "active": value == worklist.tab,
                 }
             )
+    # Rows link to "<cases_url><pk>/": one reverse() per page instead of three per row.
+    cases_url = reverse("workqueue:workspace", args=[0])[: -len("0/")]
+    can_work = request.user.has_perm(WORK)
     return {
         "form": form,
         "worklist": worklist,
+        "rows_html": build_rows_html(worklist.page.rows, cases_url, can_work) if worklist else "",
         "page": worklist.page if worklist else None,
         "tabs": tabs,
         "query": query.urlencode(),
         "saved_views": list(queries.saved_views(request.user)),
         "save_form": SavedViewForm(),
-        "can_work": request.user.has_perm(WORK),
+        "can_work": can_work,
         "can_verify": request.user.has_perm(VERIFY),
-        # Rows link to "<cases_url><pk>/": one reverse() per page instead of three per row.
-        "cases_url": reverse("workqueue:workspace", args=[0])[: -len("0/")],
+        "cases_url": cases_url,
     }
 
 
