@@ -5,8 +5,8 @@ with valid counts and unique claim IDs), then measures every contender in a subp
 own and prints MB/s (wall clock), CPU MB/s (the process's CPU time: less sensitive to other
 load on a shared machine) and peak RSS (ru_maxrss of that subprocess). Not a test: figures
 depend on the machine and its load; compare ratios within one run. The 837P source sample
-writes its HI diagnoses as separate elements and numbers its HL loops and service lines
-wrongly; the builder repairs them, so both files are valid and validation measures the checking path.
+writes its HI diagnoses as separate elements, numbers its HL loops and service lines
+wrongly and its claim charges do not add up to their lines; the builder repairs them, so both files are valid and validation measures the checking path.
 
     .venv/bin/python bench/x12_parse.py [--mb 20] [--no-peers] [--timeout 900]
 """
@@ -20,6 +20,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +92,7 @@ def build_837p(target: int) -> Path:
         len(segments) - 1,
     )
     header, block, trailer = segments[:first], segments[first:end], segments[end:]
-    block = [_repair_837p(seg, component) for seg in block]
+    block = _balance_claims([_repair_837p(seg, component) for seg in block])
     block_size = len(write_segments(block)) + len(block) * len(suffix)
     copies = max(1, target // block_size)
     billing = next(s.get(1) for s in header if s.id == "HL" and s.get(3) == "20")
@@ -114,6 +115,23 @@ def build_837p(target: int) -> Path:
             body.append(Segment(elements))
     body.extend(trailer)
     return _write("bench_837p.x12", _assemble(head, body, tail), suffix)
+
+
+def _balance_claims(segments: list[Segment]) -> list[Segment]:
+    """CLM02, the claim's charge, set to the sum of its lines' SV102 (the guide's rule; the
+    sample's claims do not add up)."""
+    out = list(segments)
+    clm_at = None
+    for i, seg in enumerate([*out, Segment(["HL"])]):
+        if seg.id in ("CLM", "HL") and clm_at is not None:
+            lines = [s for s in out[clm_at:i] if s.id == "SV1"]
+            elements = list(out[clm_at].elements)
+            elements[2] = str(sum(Decimal(s.get(2)) for s in lines))
+            out[clm_at] = Segment(elements, 0, out[clm_at].delimiters)
+            clm_at = None
+        if seg.id == "CLM":
+            clm_at = i
+    return out
 
 
 def _repair_837p(seg: Segment, component: str) -> Segment:
