@@ -19,6 +19,7 @@ from finclear.workqueue.services import do_ensure_case, do_recompute_cases
 from tests.integration.webclinic import (
     build_coverage,
     build_encounter,
+    build_patient,
     build_payer_plan,
     build_site,
     build_user,
@@ -135,6 +136,14 @@ def test_rows_show_what_the_case_holds(client_a: Client, sites) -> None:
     assert f'formaction="/worklist/cases/{case.pk}/claim/"' in row
     local = timezone.localtime(case.scheduled_at, sites[0].facility.zone)
     assert local.strftime("%H:%M") in row
+
+
+def test_names_are_escaped_in_the_rows(client_a: Client, sites) -> None:
+    patient = build_patient(sites[0], last_name="O'Hara<script>", first_name='Ann "A" & B')
+    open_case(sites[0], patient=patient)
+    page = client_a.get("/worklist/").content.decode()
+    assert "<script>" not in page.split('id="wq-results"', 1)[1].split("</table>", 1)[0]
+    assert "O&#x27;Hara&lt;script&gt;, Ann &quot;A&quot; &amp; B" in page
 
 
 def test_filter_options_are_the_users_own(client_a: Client, sites) -> None:

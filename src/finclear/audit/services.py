@@ -166,8 +166,10 @@ def do_insert_views(
     """Insert one VIEW event per (object_type, object_id, object_repr, patient_id) row.
 
     One event is built and checked as ``record_event`` would; its shared values are prepared
-    for the database once and the rows go out as one multi-row INSERT (in batches the
-    backend allows), without a model instance per row: a worklist page shows 50 rows.
+    for the database once and the rows go out in one statement, without a model instance per
+    row: a worklist page shows 50 rows. On PostgreSQL the rows travel as four arrays
+    (``unnest``), so the statement has twelve parameters whatever the rows; elsewhere as a
+    multi-row VALUES, in the batches the backend allows.
     """
     if not rows:
         return 0
@@ -177,15 +179,21 @@ def do_insert_views(
         field.get_db_prep_save(getattr(event, field.attname), connection)
         for field in fields[:_SHARED]
     ]
-    values = [
-        [*shared, object_type, object_id[:64], object_repr[:200], patient_id]
-        for object_type, object_id, object_repr, patient_id in rows
-    ]
+    per_row = [(t, i[:64], r[:200], p) for t, i, r, p in rows]
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ["%s"] * len(fields)
-    size = max(1, connection.ops.bulk_batch_size(fields, values))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = ", ".join(f"%s::{f.db_type(connection)}" for f in fields[:_SHARED])
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {types}, r.* FROM unnest("
+                "%s::varchar[], %s::varchar[], %s::varchar[], %s::bigint[]) AS r",
+                [*shared, *(list(column) for column in zip(*per_row, strict=True))],
+            )
+            return len(per_row)
+        values = [[*shared, *row] for row in per_row]
+        placeholders = ["%s"] * len(fields)
+        size = max(1, connection.ops.bulk_batch_size(fields, values))
         for start in range(0, len(values), size):
             batch = values[start : start + size]
             sql = connection.ops.bulk_insert_sql(fields, [placeholders] * len(batch))
@@ -193,4 +201,4 @@ def do_insert_views(
                 f"INSERT INTO {table} ({columns}) {sql}",
                 [value for row in batch for value in row],
             )
-    return len(values)
+    return len(per_row)

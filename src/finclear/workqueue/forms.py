@@ -129,7 +129,8 @@ class WorklistFilterForm(forms.Form):
             .order_by("last_name", "first_name")
         )
         # The querysets validate a choice; the options are drawn from plain values.
-        scope = f"finclear:worklist-options:{facility_ids_for(user)}"
+        ids = facility_ids_for(user)
+        scope = "finclear:worklist-options:" + ("all" if ids is None else "-".join(map(str, ids)))
         self._set_queryset("facility", facilities)
         self._set_queryset("department", departments)
         self._set_queryset("provider", providers)

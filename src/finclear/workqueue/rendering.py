@@ -1,8 +1,9 @@
 """The worklist's table rows as HTML, built in Python.
 
 Fifty rows of a dozen cells each through the template engine cost more CPU than the rest of
-the page together (every variable and filter is resolved per row); ``format_html`` escapes
-the same values at a fraction of the cost. The markup is the one the template had.
+the page together (every variable and filter is resolved per row). Here each text is escaped
+once with ``html.escape`` (numbers need none) and the row is one ``str.format``. The markup is
+the one the template had.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable
 from functools import cache
+from html import escape
 
 from django.utils.dateformat import format as format_date
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from finclear.workqueue.models import CaseStatus
@@ -34,8 +35,12 @@ ROW = (
     "<td>{claim}</td>"
     "</tr>\n"
 )
-OVERRIDE = mark_safe(' <span class="muted small">(override)</span>')
-NO_ITEMS = mark_safe('<span class="muted">—</span>')
+CLAIM = (
+    '<button type="submit" formaction="{url}claim/" class="secondary small" data-claim>'
+    "Claim</button>"
+)
+OVERRIDE = ' <span class="muted small">(override)</span>'
+NO_ITEMS = '<span class="muted">—</span>'
 
 
 @cache
@@ -51,53 +56,43 @@ def build_when(row: CaseRow) -> str:
     return format_date(local, "D M j, H:i")
 
 
-def build_items(row: CaseRow) -> SafeString:
+def build_items(row: CaseRow) -> str:
+    """The open items as chips (escaped HTML)."""
     if not row.open_items:
         return NO_ITEMS
-    return mark_safe(
-        "".join(
-            format_html('<span class="chip" title="{}">{}</span> ', i["reason"], i["item"])
-            for i in row.open_items
-        )
+    return "".join(
+        f'<span class="chip" title="{escape(str(i["reason"]))}">{escape(str(i["item"]))}</span> '
+        for i in row.open_items
     )
 
 
 def build_rows_html(rows: Iterable[CaseRow], cases_url: str, can_work: bool) -> SafeString:
     """The ``<tr>`` of each row; ``cases_url`` + pk + "/" is its workspace."""
+    base = escape(cases_url)
     out = []
     for row in rows:
-        url = f"{cases_url}{row.id}/"
-        claim = (
-            format_html(
-                '<button type="submit" formaction="{}claim/" class="secondary small" '
-                "data-claim>Claim</button>",
-                url,
-            )
-            if can_work and not row.owner_id
-            else ""
-        )
+        url = f"{base}{int(row.id)}/"
         out.append(
-            format_html(
-                ROW,
+            ROW.format(
                 url=url,
-                pk=row.id,
-                explained=row.priority_explained,
-                priority=row.priority,
-                when=build_when(row),
-                last=row.patient_last_name,
-                first=row.patient_first_name,
-                mrn=row.mrn,
-                facility=row.facility_code or "",
-                department=row.department,
-                provider_last=row.provider_last_name,
-                provider_first=row.provider_first_name,
-                payer=row.payer_name or "No coverage",
-                status=row.status,
-                status_label=STATUS_LABELS.get(row.status, row.status),
+                pk=int(row.id),
+                explained=escape(row.priority_explained),
+                priority=int(row.priority),
+                when=escape(build_when(row)),
+                last=escape(row.patient_last_name),
+                first=escape(row.patient_first_name),
+                mrn=escape(row.mrn),
+                facility=escape(row.facility_code or ""),
+                department=escape(row.department or ""),
+                provider_last=escape(row.provider_last_name or ""),
+                provider_first=escape(row.provider_first_name or ""),
+                payer=escape(row.payer_name or "No coverage"),
+                status=escape(row.status),
+                status_label=escape(STATUS_LABELS.get(row.status, row.status)),
                 override=OVERRIDE if row.override_status else "",
                 items=build_items(row),
-                owner=row.owner_name or "—",
-                claim=claim,
+                owner=escape(row.owner_name or "—"),
+                claim=CLAIM.format(url=url) if can_work and not row.owner_id else "",
             )
         )
-    return mark_safe("".join(out))
+    return mark_safe("".join(out))  # every value above is escaped or a number
