@@ -40,8 +40,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
-    """Nothing a test caches (worklist counts, filter options) is seen by the next one."""
+    """Nothing a test caches (worklist counts, filter options, row names) is seen by the
+    next one: rolled-back ids come again."""
     yield
     from django.core.cache import cache
 
+    from finclear.workqueue.names import do_forget_names
+
     cache.clear()
+    do_forget_names()
