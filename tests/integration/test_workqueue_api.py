@@ -63,6 +63,28 @@ def test_worklist_is_scoped_filtered_and_audited(client: Client, sites) -> None:
     assert AuditEvent.objects.filter(channel="api", detail__list="worklist").count() == 3
 
 
+def test_the_worklist_body_is_what_the_schema_makes_of_it(client: Client, sites) -> None:
+    """The worklist is rendered without validating its rows: it must be byte for byte what
+    WorklistOut would render."""
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from finclear.api.workqueue import WorklistOut
+
+    for days in (1, 5, 20):
+        open_case(sites[0], days=days)
+    open_case(sites[0], insured=False)
+    user = build_user("spec_a", "specialist", sites[0].facility)
+    response = client.get("/api/workqueue/cases?tab=all", **bearer(user))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert len(body["items"]) == 4
+    schema_made = WorklistOut.model_validate(body).model_dump()
+    assert response.content == json.dumps(schema_made, cls=NinjaJSONEncoder).encode()
+
+
 def test_claim_release_and_workspace(client: Client, sites) -> None:
     case = open_case(sites[0])
     ann = bearer(build_user("ann", "specialist", sites[0].facility))

@@ -9,14 +9,16 @@ user's; every read of a case is audited.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
 from finclear.audit.services import record_row_views, record_view
@@ -249,7 +251,9 @@ def row_data(row: queries.CaseRow) -> dict[str, Any]:
         "computed_status": row.computed_status,
         "status_reason": row.status_reason,
         "overridden": bool(row.override_status),
-        "open_items": list(row.open_items or []),
+        "open_items": [
+            {"item": str(i["item"]), "reason": str(i["reason"])} for i in row.open_items or []
+        ],
         "priority": row.priority,
         "priority_explained": row.priority_explained,
         "payer_at_risk": row.payer_at_risk,
@@ -293,7 +297,7 @@ def worklist(request: HttpRequest, filters: Query[WorklistQuery]) -> Any:
     )
     rows = result.page.rows
     record_row_views(request, ClearanceCase, [(r.id, r.patient_id) for r in rows], "worklist")
-    return {
+    body = {
         "tab": result.tab,
         "counts": result.counts,
         "page": result.page.number,
@@ -301,6 +305,12 @@ def worklist(request: HttpRequest, filters: Query[WorklistQuery]) -> Any:
         "total": result.page.total,
         "items": [row_data(r) for r in rows],
     }
+    # Rendered as WorklistOut would be, without validating fifty rows again (an eighth of the
+    # request's CPU): row_data builds each field with the schema's type, in its order, and
+    # test_the_worklist_body_is_what_the_schema_makes_of_it holds it to that.
+    return HttpResponse(
+        json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+    )
 
 
 @router.get("/cases/{case_id}", response=WorkspaceOut)
