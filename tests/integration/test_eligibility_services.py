@@ -22,7 +22,7 @@ from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.model_builders import Clinic, build_chargemaster_item
 
 pytestmark = pytest.mark.django_db
-QUERY_BUDGET = 33
+QUERY_BUDGET = 32
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from finclear.workqueue.checks import CaseFacts, Finding
 from finclear.workqueue.models import CaseStatus, ClearanceCase
 
 FACTS_KEY = "eligibility"
+ITERATE_ABOVE = 100  # encounters
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,10 @@ def load_latest(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], LatestChec
     )
     zone = timezone.get_current_timezone()
     latest: dict[tuple[int, int], LatestCheck] = {}
-    for pk, enc, cov, status, cov_status, at, fp, reasons, error in rows.iterator(2000):
+    # Many encounters: stream the rows (a server-side cursor on PostgreSQL); a few (a real-time
+    # check's case): one plain fetch, not a cursor's three round trips.
+    found = rows.iterator(2000) if len(encounter_ids) > ITERATE_ABOVE else rows
+    for pk, enc, cov, status, cov_status, at, fp, reasons, error in found:
         key = (enc, cov)
         if key in latest or key not in pairs:
             continue

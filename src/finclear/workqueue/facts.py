@@ -67,10 +67,14 @@ def load_payer_difficulty(payer_ids: set[int], now: dt.datetime) -> dict[int, De
             .order_by()
         )
         sources.append(rows)
-    for rows in sources:
-        for payer_id, total, bad in rows:
-            share = (Decimal(bad) / Decimal(total + DIFFICULTY_PRIOR)).quantize(Decimal("0.01"))
-            worst[payer_id] = max(worst[payer_id], share)
+    if not sources:
+        return worst
+    # Both sources in one round trip (UNION ALL): this runs for every recomputed batch of cases,
+    # a real-time check's single case too.
+    rows = sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
+    for payer_id, total, bad in rows:
+        share = (Decimal(bad) / Decimal(total + DIFFICULTY_PRIOR)).quantize(Decimal("0.01"))
+        worst[payer_id] = max(worst[payer_id], share)
     return worst
 
 
