@@ -269,45 +269,95 @@ def run_cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture
-def app_process(tmp_path):
-    """The web app as real processes (uvicorn, two workers) on a SQLite file of its own, so
-    two claims really reach the database at the same time."""
+ON_POSTGRES = os.environ.get("FINCLEAR_DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+class RaceDatabase:
+    """A database of the race's own: a SQLite file, or a PostgreSQL database made for it on
+    the server of FINCLEAR_DATABASE_URL (where the claim takes SELECT ... FOR UPDATE)."""
+
+    def __init__(self, kind: str, tmp_path: Path) -> None:
+        self.kind = kind
+        if kind == "sqlite":
+            self.url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+            return
+        self.name = f"finclear_race_{os.getpid()}"
+        base = os.environ["FINCLEAR_DATABASE_URL"].rsplit("/", 1)[0]
+        self.admin_url, self.url = f"{base}/postgres", f"{base}/{self.name}"
+        self.do_admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        self.do_admin(f"CREATE DATABASE {self.name}")
+
+    def do_admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def fetch_one(self, sql: str, params: tuple[object, ...]) -> tuple[object, ...] | None:
+        if self.kind == "sqlite":
+            with sqlite3.connect(self.url.removeprefix("sqlite:///")) as db:
+                row: tuple[object, ...] | None = db.execute(sql, params).fetchone()
+                return row
+        import psycopg
+
+        with psycopg.connect(self.url) as conn:
+            return conn.execute(sql.replace("?", "%s"), params).fetchone()
+
+    def drop(self) -> None:
+        if self.kind != "sqlite":
+            self.do_admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
+def app_process(request, tmp_path):
+    """The web app as real processes (``finclear serve``, two workers) on a database of its
+    own, so two claims really reach the database at the same time."""
+    database = RaceDatabase(request.param, tmp_path)
     env = {
         **os.environ,
-        "FINCLEAR_DATABASE_URL": f"sqlite:///{tmp_path / 'race.sqlite3'}",
+        "FINCLEAR_DATABASE_URL": database.url,
         "FINCLEAR_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "finclear.app.settings",
     }
-    run_cli(env, "manage", "migrate", "--noinput")
-    seeded = subprocess.run(
-        [sys.executable, "-c", SEED_RACE % PASSWORD],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert seeded.returncode == 0, seeded.stderr[-3000:]
-    case_id = int(seeded.stdout.strip().splitlines()[-1])
-    port = free_port()
-    log = tmp_path / "web.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from finclear.cli import main; main()", "serve",
-             "--port", str(port), "--workers", "2"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_health(f"{base_url}/login/", process, log)
-        yield base_url, case_id, tmp_path / "race.sqlite3"
-    finally:
-        process.terminate()
+        run_cli(env, "manage", "migrate", "--noinput")
+        seeded = subprocess.run(
+            [sys.executable, "-c", SEED_RACE % PASSWORD],
+            env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert seeded.returncode == 0, seeded.stderr[-3000:]
+        case_id = int(seeded.stdout.strip().splitlines()[-1])
+        port = free_port()
+        log = tmp_path / "web.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-c", "from finclear.cli import main; main()", "serve",
+                 "--port", str(port), "--workers", "2"],
+                env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        base_url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            wait_for_health(f"{base_url}/login/", process, log)
+            yield base_url, case_id, database
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    finally:
+        database.drop()
 
 
 def test_two_browsers_race_to_claim_the_same_item(app_process, browser) -> None:
+    """Both claim through htmx at once: the winner lands on the workspace, the loser is told
+    above the list who was first, and the database holds one claim."""
     base_url, case_id, database = app_process
     contexts = [browser.new_context(viewport={"width": 1366, "height": 768}) for _ in range(2)]
     pages = [
@@ -319,26 +369,31 @@ def test_two_browsers_race_to_claim_the_same_item(app_process, browser) -> None:
         button.wait_for()
     for button in buttons:  # both clicks go out before either answer is awaited
         button.click(no_wait_after=True)
+    workspace = f"/worklist/cases/{case_id}/"
     for page in pages:
-        page.wait_for_selector(".messages")
-    won = [p for p in pages if p.url.endswith(f"/worklist/cases/{case_id}/")]
+        page.wait_for_function(
+            "(path) => location.pathname === path || document.querySelector('#wq-alert .message')",
+            arg=workspace,
+        )
+    won = [p for p in pages if p.url.endswith(workspace)]
     lost = [p for p in pages if p not in won]
     assert len(won) == 1 and len(lost) == 1, [p.url for p in pages]
+    won[0].wait_for_selector(".messages")
     assert "Claimed" in won[0].inner_text(".messages")
-    assert "already claimed by" in lost[0].inner_text(".messages")
-    shot(won[0], "08-race-winner")
-    shot(lost[0], "09-race-loser")
+    assert "already claimed by" in lost[0].inner_text("#wq-alert")
+    assert lost[0].url.endswith("/worklist/")  # no page load: the list stays where it was
+    shot(won[0], f"08-race-winner-{database.kind}")
+    shot(lost[0], f"09-race-loser-{database.kind}")
     winner = "ann_e2e" if won[0] is pages[0] else "bob_e2e"
-    with sqlite3.connect(database) as db:
-        owner = db.execute(
-            "SELECT u.username FROM workqueue_clearancecase c JOIN auth_user u ON u.id = c.owner_id"
-            " WHERE c.id = ?",
-            (case_id,),
-        ).fetchone()
-        claims = db.execute(
-            "SELECT COUNT(*) FROM workqueue_caseactivity WHERE case_id = ? AND kind = 'claimed'",
-            (case_id,),
-        ).fetchone()
+    owner = database.fetch_one(
+        "SELECT u.username FROM workqueue_clearancecase c JOIN auth_user u ON u.id = c.owner_id"
+        " WHERE c.id = ?",
+        (case_id,),
+    )
+    claims = database.fetch_one(
+        "SELECT COUNT(*) FROM workqueue_caseactivity WHERE case_id = ? AND kind = 'claimed'",
+        (case_id,),
+    )
     assert owner == (winner,) and claims == (1,)
     for context in contexts:
         context.close()

@@ -35,8 +35,11 @@ ROW = (
     "<td>{claim}</td>"
     "</tr>\n"
 )
+# htmx posts the claim (the winner goes to the workspace, a refusal shows in #wq-alert);
+# without script the button submits the form to the same address.
 CLAIM = (
-    '<button type="submit" formaction="{url}claim/" class="secondary small" data-claim>'
+    '<button type="submit" formaction="{url}claim/" hx-post="{url}claim/" '
+    'hx-target="#wq-alert" hx-swap="innerHTML" class="secondary small" data-claim>'
     "Claim</button>"
 )
 OVERRIDE = ' <span class="muted small">(override)</span>'

@@ -75,6 +75,15 @@
     if (handled) { event.preventDefault(); }
   });
 
+  // A refused claim (409: someone else was first) shows its message above the list.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (event.detail.xhr.status === 409 && target && target.id === "wq-alert") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // After an action in another panel (eligibility, authorization), refresh the status.
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var status = document.getElementById("case-status");
