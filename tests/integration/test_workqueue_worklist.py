@@ -217,9 +217,8 @@ def test_a_page_again_reads_a_handful(client_a: Client, sites) -> None:
     worklist_queries(client_a)
     rows, sql = worklist_queries(client_a)
     assert rows == 3
-    # user, permissions (2), groups, facilities, ids, rows, audit insert, saved views,
-    # assignees
-    assert len(sql) <= 10, sql
+    # user, permissions (2), groups, facilities, ids, rows, audit insert, saved views
+    assert len(sql) <= 9, sql
     assert sum(q.lstrip().upper().startswith("INSERT") for q in sql) == 1
 
 
@@ -249,3 +248,44 @@ def test_roles_without_the_worklist_are_refused(client: Client, sites) -> None:
     assert client.get("/worklist/").status_code == 403
     client.logout()
     assert client.get("/worklist/").status_code == 302
+
+
+def test_a_colleague_new_since_the_options_were_read_can_be_chosen(client_a: Client, sites) -> None:
+    client_a.get("/worklist/")  # the assignee options are read and kept
+    newcomer = build_user("spec_new", "specialist", sites[0].facility)
+    stranger = build_user("spec_far", "specialist", sites[1].facility)
+    assert client_a.get(f"/worklist/?assignee={newcomer.pk}").status_code == 200
+    refused = client_a.get(f"/worklist/?assignee={stranger.pk}")
+    assert refused.status_code == 422 and refused.context["worklist"] is None
+
+
+def test_the_filter_widgets_draw_what_djangos_own_draw(specialist, sites) -> None:
+    from django import forms
+    from django.test.html import parse_html
+
+    from finclear.workqueue.forms import WorklistFilterForm
+
+    data = {
+        "tab": "at_risk",
+        "date_from": "2026-01-02",
+        "facility": str(sites[0].facility.pk),
+        "item": "estimate",
+        "assignee": "me",
+        "sort": "date",
+    }
+    for bound_data in (data, None):
+        form = WorklistFilterForm(bound_data, user=specialist)
+        for field in form:
+            widget = field.field.widget
+            stock_class = next(
+                c for c in type(widget).__mro__ if c.__module__ == "django.forms.widgets"
+            )
+            stock = stock_class(attrs=widget.attrs)
+            stock.is_required = widget.is_required
+            if isinstance(widget, forms.widgets.Input):
+                stock.input_type = widget.input_type
+            if isinstance(widget, forms.Select):
+                stock.choices = list(widget.choices)
+            assert parse_html(field.as_widget()) == parse_html(field.as_widget(widget=stock)), (
+                field.name
+            )

@@ -32,6 +32,10 @@ class PlainSelect(forms.Select):
     """A ``<select>`` drawn in Python: Django's widget templates render every option through
     the template engine, which cost the worklist page more than its fifty rows."""
 
+    def use_required_attribute(self, initial: Any) -> bool:
+        # Select's own check reads the first choice: for an optional field, not worth a read.
+        return bool(self.is_required) and super().use_required_attribute(initial)
+
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
@@ -57,6 +61,29 @@ class PlainSelect(forms.Select):
         )
 
 
+class PlainInputMixin:
+    """An ``<input>`` drawn in Python, as Django's input template draws it."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget: Any = self
+        final = widget.build_attrs(widget.attrs, attrs)
+        shown = widget.format_value(value)
+        value_attr = format_html(' value="{}"', shown) if shown is not None else ""
+        return format_html(
+            '<input type="{}" name="{}"{}{}>', widget.input_type, name, value_attr, flatatt(final)
+        )
+
+
+class PlainDateInput(PlainInputMixin, forms.DateInput):
+    pass
+
+
+class PlainHiddenInput(PlainInputMixin, forms.HiddenInput):
+    pass
+
+
 OPTIONS_TTL = 60  # seconds a process may draw the same options of a filter select
 
 
@@ -77,6 +104,19 @@ def lazy_choices(
     return choices
 
 
+class AssigneeField(forms.ChoiceField):
+    """Anyone, me, unassigned or a colleague; the colleagues are drawn from a list kept a
+    minute, but one not (yet) in it is looked up before the choice is refused."""
+
+    user: Any = None
+
+    def valid_value(self, value: Any) -> bool:
+        if super().valid_value(value):
+            return True
+        text = str(value)
+        return text.isdigit() and workers(self.user).filter(pk=int(text)).exists()
+
+
 def workers(user: Any) -> Any:
     """Active users who share a facility with ``user`` (everyone for an admin)."""
     users = get_user_model().objects.filter(is_active=True)
@@ -87,12 +127,12 @@ def workers(user: Any) -> Any:
 
 
 class WorklistFilterForm(forms.Form):
-    tab = forms.ChoiceField(choices=TAB_CHOICES, required=False, widget=forms.HiddenInput)
+    tab = forms.ChoiceField(choices=TAB_CHOICES, required=False, widget=PlainHiddenInput)
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="From", widget=PlainDateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="To", widget=PlainDateInput(attrs={"type": "date"})
     )
     facility = forms.ModelChoiceField(
         queryset=None, required=False, label="Facility", widget=PlainSelect
@@ -112,7 +152,7 @@ class WorklistFilterForm(forms.Form):
     item = forms.ChoiceField(
         choices=ITEM_CHOICES, required=False, label="Open item", widget=PlainSelect
     )
-    assignee = forms.ChoiceField(required=False, label="Assignee", widget=PlainSelect)
+    assignee = AssigneeField(required=False, label="Assignee", widget=PlainSelect)
     sort = forms.ChoiceField(
         choices=SORT_CHOICES, required=False, label="Sort by", widget=PlainSelect
     )
@@ -162,14 +202,17 @@ class WorklistFilterForm(forms.Form):
             f"{scope}:payer", "Any payer", lambda: list(payers.values_list("pk", "name"))
         )
         assignee = self.fields["assignee"]
-        assert isinstance(assignee, forms.ChoiceField)
-        # A callable: the users are read (once) only when the select is drawn or an id given.
-        read: list[tuple[str, str]] = []
+        assert isinstance(assignee, AssigneeField)
+        assignee.user = user
+        colleagues = lazy_choices(
+            f"{scope}:assignee",
+            "Anyone",
+            lambda: [(str(pk), name) for pk, name in workers(user).values_list("pk", "username")],
+        )
 
-        def assignee_choices() -> list[tuple[str, str]]:
-            if not read:
-                read.extend((str(u.pk), u.get_username()) for u in workers(user))
-            return [("", "Anyone"), ("me", "Me"), ("unassigned", "Unassigned"), *read]
+        def assignee_choices() -> list[tuple[Any, str]]:
+            anyone, *others = colleagues()
+            return [anyone, ("me", "Me"), ("unassigned", "Unassigned"), *others]
 
         assignee.choices = assignee_choices
 
