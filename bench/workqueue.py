@@ -5,7 +5,7 @@
    over the next 30 days), computes every clearance case, and makes a specialist who sees
    every facility, with an API token.
 2. The app is served as it is in production: ``finclear serve`` (gunicorn, sync workers) with
-   ``--workers`` processes (default: serve's own, 2 x CPUs + 1), DEBUG off.
+   ``--workers`` processes (default: serve's own, CPUs + 1), DEBUG off.
 3. ``--clients`` asyncio clients (httpx) each send ``--requests`` requests one after the other:
    the worklist API (``GET /api/workqueue/cases``, 50 rows and every tab's count, with filters
    rotating over tabs, sorts, pages and open items) and the worklist page (``GET /worklist/``,
@@ -254,7 +254,9 @@ async def load(
     # Every client signs in first (the sign-in's password hash is not the worklist's cost),
     # then all start at once.
     ready = await asyncio.gather(*(open_client(base_url, token, kind) for _ in range(clients)))
-    await one_client(ready[0], 3, 0, kind)  # warm the workers' caches
+    # Warm every worker (templates, names, options: what a long-running worker has), every
+    # client at once so that each worker takes some.
+    await asyncio.gather(*(one_client(c, len(QUERIES), i, kind) for i, c in enumerate(ready)))
     web = server_pids(server)
     database = postgres_pids()
     web_cpu, database_cpu, client_cpu = cpu_seconds(web), cpu_seconds(database), time.process_time()
@@ -373,7 +375,7 @@ def main() -> None:
         floor = prep["sql_floor_ms"]
         print(
             f"\nworklist latency, {args.clients} concurrent clients, "
-            f"{args.workers or 2 * (os.cpu_count() or 1) + 1} gunicorn workers, "
+            f"{args.workers or (os.cpu_count() or 1) + 1} gunicorn workers, "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} "
             "(target: p95 <= 150 ms)"
         )

@@ -34,7 +34,7 @@ def test_serve_runs_sync_workers() -> None:
     options = build_gunicorn_options("0.0.0.0", 8001, 3, 600, "warning")
     assert options["bind"] == "0.0.0.0:8001" and options["workers"] == 3
     assert options["worker_class"] == "sync" and options["timeout"] == 600
-    assert default_workers() == 2 * (os.cpu_count() or 1) + 1
+    assert default_workers() == (os.cpu_count() or 1) + 1
 
 
 def free_port() -> int:
