@@ -246,7 +246,7 @@ def parse_cpt_codes(
             line["units"] = match["units"]
         if match["ptrs"] is not None:
             pointers = match["ptrs"].split(":")
-            if not all(p.isdigit() for p in pointers):
+            if not all(p.isascii() and p.isdigit() for p in pointers):
                 problems.append(
                     problem(name, location, field, "diagnosis pointers must be numbers like @1:2")
                 )

@@ -198,7 +198,7 @@ def parse_fhir_data(data: Any, name: str) -> tuple[list[IntakeRecord], list[Inta
 
 def _entry_order(item: IntakeProblem) -> tuple[int, str]:
     number = item.location.removeprefix("entry ")
-    return (int(number) if number.isdigit() else -1, item.field)
+    return (int(number) if number.isascii() and number.isdigit() else -1, item.field)
 
 
 def _visit_record(

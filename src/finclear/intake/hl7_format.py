@@ -273,13 +273,15 @@ def _coverages(msg: _Message, origin: dict[str, str]) -> list[dict[str, Any]]:
 
         index = len(coverages)
         where = f"IN1[{nth}]"
-        order_text = get(22) if get(22).isdigit() else get(1)
+        order_text = get(22) if get(22).isascii() and get(22).isdigit() else get(1)
         member_id = get(36) or msg.get("IN2", 61, nth=in2_after.get(nth, 0))
         relation = get(17).upper()
         origin.update(
             {
                 f"coverages.{index}": f"{where}-3",
-                f"coverages.{index}.order": f"{where}-22" if get(22).isdigit() else f"{where}-1",
+                f"coverages.{index}.order": f"{where}-22"
+                if get(22).isascii() and get(22).isdigit()
+                else f"{where}-1",
                 f"coverages.{index}.plan_code": f"{where}-2",
                 f"coverages.{index}.payer_id": f"{where}-3",
                 f"coverages.{index}.payer_name": f"{where}-4",
@@ -296,7 +298,7 @@ def _coverages(msg: _Message, origin: dict[str, str]) -> list[dict[str, Any]]:
         )
         coverages.append(
             {
-                "order": order_text if order_text.isdigit() else nth,
+                "order": order_text if order_text.isascii() and order_text.isdigit() else nth,
                 "plan_code": get(2),
                 "payer_id": get(3),
                 "payer_name": get(4),

@@ -716,7 +716,7 @@ def _record_problem(record: IntakeRecord, path: str, message: str) -> IntakeProb
 
 def _source_field(record: IntakeRecord, path: str) -> str:
     """Name a model field path the way the source file names it."""
-    parts: list[int | str] = [int(p) if p.isdigit() else p for p in path.split(".")]
+    parts: list[int | str] = [int(p) if p.isascii() and p.isdigit() else p for p in path.split(".")]
     parts = _model_to_record(parts)
     return source_field(record, tuple(parts))
 
