@@ -289,3 +289,28 @@ def test_the_filter_widgets_draw_what_djangos_own_draw(specialist, sites) -> Non
             assert parse_html(field.as_widget()) == parse_html(field.as_widget(widget=stock)), (
                 field.name
             )
+
+
+def test_counts_are_kept_apart_per_facilities_filters_and_me(client_a: Client, sites) -> None:
+    """Counts are kept under the user's facilities and filters: never another's."""
+    from finclear.workqueue.services import do_claim_case
+
+    north = [open_case(sites[0]) for _ in range(2)]
+    open_case(sites[0], insured=False)
+    for _ in range(4):
+        open_case(sites[1])
+    bob = build_user("spec_b", "specialist", sites[0].facility)
+    do_claim_case(north[0].pk, bob)
+    client_b = Client()
+    client_b.force_login(bob)
+    south = Client()
+    south.force_login(build_user("spec_s", "specialist", sites[1].facility))
+
+    def total(client: Client, query: str = "") -> int:
+        count: int = client.get(f"/worklist/?tab=all&{query}").context["worklist"].counts["all"]
+        return count
+
+    assert (total(client_a), total(south)) == (3, 4)
+    assert total(client_a, "assignee=me") == 0 and total(client_b, "assignee=me") == 1
+    assert total(client_a, "assignee=unassigned") == 2
+    assert total(client_a, f"payer={north[1].payer_id}") == 1  # a payer of its own

@@ -205,20 +205,46 @@ def do_forget_counts() -> None:
         cache.set(_COUNTS_GENERATION, 1, None)
 
 
-def cached_status_counts(cases: QuerySet[Any]) -> dict[str, int]:
-    """``status_counts``, kept ``COUNTS_TTL`` seconds per distinct query.
+COUNTED_FILTERS = (
+    "date_from",
+    "date_to",
+    "facility",
+    "department",
+    "provider",
+    "payer",
+    "item",
+    "assignee",
+)
+
+
+def build_counts_key(user: Any, filters: dict[str, Any]) -> str:
+    """What the counts depend on: the user's facilities and the filters (not the tab, sort or
+    page), as plain text; cheaper than compiling the count's SQL to name it."""
+    parts = [repr(facility_ids_for(user))]
+    for name in COUNTED_FILTERS:
+        value = filters.get(name)
+        value = getattr(value, "pk", value)
+        if name == "assignee" and value == "me":
+            value = f"user {user.pk}"
+        parts.append(f"{name}={value}")
+    return "|".join(parts)
+
+
+def cached_status_counts(cases: QuerySet[Any], key: str | None = None) -> dict[str, int]:
+    """``status_counts``, kept ``COUNTS_TTL`` seconds per distinct query (``key`` names it;
+    by default, its SQL).
 
     Counting 100,000 cases takes tens of milliseconds on every page, and twenty specialists
     paging through the same tabs ask for the same counts. A write through the services
-    (recompute, claim, override) makes this process count afresh; another process may show
-    counts up to ``COUNTS_TTL`` seconds old.
+    (recompute, claim, override) makes the counts be read afresh: in every process when
+    they share a cache (FINCLEAR_CACHE_URL), else in this one, and another may show counts
+    up to ``COUNTS_TTL`` seconds old.
     """
-    sql, params = cases.query.sql_with_params()
+    if key is None:
+        sql, params = cases.query.sql_with_params()
+        key = f"{sql}|{params!r}"
     generation = cache.get(_COUNTS_GENERATION, 0)
-    key = (
-        "finclear:worklist-counts:"
-        + hashlib.sha256(f"{generation}|{sql}|{params!r}".encode()).hexdigest()
-    )
+    key = "finclear:worklist-counts:" + hashlib.sha256(f"{generation}|{key}".encode()).hexdigest()
     counts: dict[str, int] | None = cache.get(key)
     if counts is None:
         counts = status_counts(cases)
@@ -298,7 +324,7 @@ def build_worklist(
     """The tab's page of cases and the counts of every tab, in a fixed number of queries."""
     per_page = per_page or PAGE_SIZE
     filtered = apply_filters(cases_for_user(user), filters, user)
-    counts = cached_status_counts(filtered)
+    counts = cached_status_counts(filtered, build_counts_key(user, filters))
     total = counts.get(tab or TODO, 0)
     pages = max(1, -(-total // per_page))
     number = min(max(page, 1), pages)
