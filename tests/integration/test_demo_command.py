@@ -39,7 +39,7 @@ def test_demo_seeds_runs_the_pipeline_summarizes_and_exits(tmp_path: Path) -> No
     out = first.stdout
     assert "patients" in out and "encounters" in out
     assert "Pipeline: clearance status" in out
-    assert "Clearance status of the scheduled encounters" in out
+    assert "Clearance status of the open encounters" in out
     assert "Needs eligibility" in out
     match = re.search(
         r"Dollars at risk \(charges of encounters not cleared\): \$([\d,]+\.\d\d)", out

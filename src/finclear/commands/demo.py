@@ -37,7 +37,7 @@ def read_env_int(name: str, default: int, minimum: int) -> int:
 def print_summary(console: Console, summary: ClearanceSummary) -> None:
     from rich.table import Table
 
-    table = Table(title="Clearance status of the scheduled encounters")
+    table = Table(title="Clearance status of the open encounters (scheduled or arrived)")
     table.add_column("status")
     table.add_column("encounters", justify="right")
     table.add_column("charges", justify="right")

@@ -39,12 +39,18 @@ class ClearanceSummary:
         return sum((r.charges for r in self.rows if r.status != CaseStatus.CLEARED), ZERO)
 
 
+OPEN_STATUSES = (EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED)
+
+
 def build_summary() -> ClearanceSummary:
-    """Count the clearance cases of live (not cancelled) encounters by status, with charges."""
-    live = ClearanceCase.objects.exclude(encounter__status=EncounterStatus.CANCELLED)
+    """Count the clearance cases of open encounters (scheduled or arrived) by status, with charges.
+
+    A discharged encounter's clearance is over (its case is no longer computed) and a cancelled
+    one has nothing to clear: neither puts dollars at risk."""
+    live = ClearanceCase.objects.filter(encounter__status__in=OPEN_STATUSES)
     counts = dict(live.values_list("status").annotate(n=Count("pk")).order_by())
     charges = dict(
-        ServiceLine.objects.exclude(encounter__status=EncounterStatus.CANCELLED)
+        ServiceLine.objects.filter(encounter__status__in=OPEN_STATUSES)
         .filter(encounter__clearance_case__isnull=False)
         .values_list("encounter__clearance_case__status")
         .annotate(total=Sum("charge"))
