@@ -44,21 +44,22 @@ def test_screening_gives_the_tier_from_household_and_income(clinic):
     assert screening.presumptive and screening.discount_percent == D(100)
 
 
-def test_2026_alaska_needs_a_guideline_an_administrator_enters(clinic):
+def test_alaska_has_its_own_guideline_and_an_administrator_entry_wins(clinic):
     clinic.patient.state = "AK"
     clinic.patient.save()
-    with pytest.raises(ValidationError, match="no HHS poverty guideline for 2026 \\(alaska\\)"):
-        services.do_screen(clinic.patient, 2, D("30000"), day=DAY)
+    screening, _, _ = services.do_screen(clinic.patient, 2, D("30000"), day=DAY)
+    # 2026 Alaska: $19,950 + $7,100 = $27,050 for two; $30,000 / $27,050 = 110.905...% -> 110.91%.
+    assert screening.percent_of_poverty == D("110.91")
     PovertyGuideline.objects.create(
-        year=2026,
+        year=DAY.year,
         region="alaska",
-        first_person=D("19950"),
-        each_additional=D("7100"),
+        first_person=D("20000"),
+        each_additional=D("10000"),
         source="entered for the test (synthetic figures)",
     )
     screening, _, _ = services.do_screen(clinic.patient, 2, D("30000"), day=DAY)
-    # $19,950 + $7,100 = $27,050 for two; $30,000 / $27,050 = 110.905...% -> 110.91%.
-    assert screening.percent_of_poverty == D("110.91")
+    # The entry wins: $30,000 for two; $30,000 / $30,000 = 100.00%.
+    assert screening.percent_of_poverty == D("100.00")
 
 
 def test_application_workflow_documents_decision_and_agb_cap(clinic, django_user_model):

@@ -9,10 +9,13 @@ Sources (the "Annual Update of the HHS Poverty Guidelines" notices):
 
 - 2025: 90 FR 5917, January 17, 2025 (FR Doc. 2025-01377): 48 states and DC $15,650 +
   $5,500; Alaska $19,550 + $6,880; Hawaii $17,990 + $6,330.
-- 2026: 91 FR 1797, January 15, 2026 (FR Doc. 2026-00755): 48 states and DC $15,960 +
-  $5,680. The 2026 Alaska and Hawaii figures are not in this table: finclear could not
-  confirm them from the notice, and a lookup for them raises ``GuidelineNotFound`` rather
-  than guessing. The application can add them (``Guideline`` values passed as ``table``).
+- 2026: 91 FR 1797, January 15, 2026 (FR Doc. 2026-00755; the tables are on page 1798):
+  48 states and DC $15,960 + $5,680; Alaska $19,950 + $7,100; Hawaii $18,360 + $6,530.
+  The Alaska and Hawaii rows were read from the notice's tables as public sources quote
+  them (sizes 1, 2 and 8 and the increment, which agree with each other).
+
+A year not in the table raises ``GuidelineNotFound`` rather than a guess; the application
+can add one (``Guideline`` values passed as ``table``).
 
 The guidelines do not cover Puerto Rico and the other territories; the program decides
 which set applies there, so ``region_of_state`` refuses them.
@@ -61,6 +64,8 @@ GUIDELINES: Mapping[tuple[int, Region], Guideline] = {
         Guideline(2025, Region.ALASKA, Decimal(19550), Decimal(6880), FR_2025),
         Guideline(2025, Region.HAWAII, Decimal(17990), Decimal(6330), FR_2025),
         Guideline(2026, Region.CONTIGUOUS, Decimal(15960), Decimal(5680), FR_2026),
+        Guideline(2026, Region.ALASKA, Decimal(19950), Decimal(7100), FR_2026),
+        Guideline(2026, Region.HAWAII, Decimal(18360), Decimal(6530), FR_2026),
     )
 }
 

@@ -37,12 +37,17 @@ from finclear.rules.poverty import (
 D = Decimal
 
 # The published tables, household sizes 1 to 8, as printed in the Federal Register notices:
-# 90 FR 5917 (2025) and 91 FR 1797 (2026, 48 states and DC).
+# 90 FR 5917 (2025) and 91 FR 1797-1798 (2026).
 PUBLISHED = {
     (2025, Region.CONTIGUOUS): [15650, 21150, 26650, 32150, 37650, 43150, 48650, 54150],
     (2025, Region.ALASKA): [19550, 26430, 33310, 40190, 47070, 53950, 60830, 67710],
     (2025, Region.HAWAII): [17990, 24320, 30650, 36980, 43310, 49640, 55970, 62300],
     (2026, Region.CONTIGUOUS): [15960, 21640, 27320, 33000, 38680, 44360, 50040, 55720],
+}
+# 2026 Alaska and Hawaii: the rows for 1, 2 and 8 persons as quoted from the notice.
+PUBLISHED_ROWS = {
+    (2026, Region.ALASKA): {1: 19950, 2: 27050, 8: 69650},
+    (2026, Region.HAWAII): {1: 18360, 2: 24890, 8: 64070},
 }
 
 
@@ -53,20 +58,27 @@ def test_poverty_tables_match_the_published_figures(key, figures):
         assert poverty_line(size, year, region) == D(figure)
 
 
+@pytest.mark.parametrize(("key", "rows"), PUBLISHED_ROWS.items(), ids=lambda v: str(v))
+def test_2026_alaska_and_hawaii_match_the_published_rows(key, rows):
+    year, region = key
+    for size, figure in rows.items():
+        assert poverty_line(size, year, region) == D(figure)
+
+
 def test_additional_persons_beyond_eight():
     # 2026, 48 states: 55,720 for 8 + 5,680 for the 9th and 10th = 67,080.
     assert poverty_line(10, 2026) == D(67080)
     assert poverty_line(9, 2025, Region.ALASKA) == D(67710 + 6880)
 
 
-def test_unconfirmed_or_unknown_years_are_refused_not_guessed():
-    with pytest.raises(GuidelineNotFound, match="2026 \\(alaska\\)"):
-        poverty_line(1, 2026, Region.ALASKA)
+def test_unknown_years_are_refused_not_guessed():
+    with pytest.raises(GuidelineNotFound, match="2027 \\(alaska\\)"):
+        poverty_line(1, 2027, Region.ALASKA)
     with pytest.raises(GuidelineNotFound, match="2024"):
         percent_of_poverty(D(1000), 1, 2024)
     extra = dict(GUIDELINES)
-    extra[(2026, Region.HAWAII)] = Guideline(2026, Region.HAWAII, D(18000), D(6500), "test")
-    assert poverty_line(2, 2026, Region.HAWAII, extra) == D(24500)
+    extra[(2027, Region.HAWAII)] = Guideline(2027, Region.HAWAII, D(18000), D(6500), "test")
+    assert poverty_line(2, 2027, Region.HAWAII, extra) == D(24500)
 
 
 def test_percent_of_poverty():
