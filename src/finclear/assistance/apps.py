@@ -18,6 +18,17 @@ class AssistanceConfig(AppConfig):
 
     def ready(self) -> None:
         from finclear.assistance import clearance
-        from finclear.workqueue.checks import register_facts
+        from finclear.workqueue.checks import COUNSELING_KEY, register_facts
 
-        register_facts(clearance.load_facts)
+        register_facts(
+            clearance.load_facts,
+            reads={
+                "encounters",
+                "coverages",
+                "service_lines",
+                "estimates",
+                "counseling_tasks",
+                "assistance",
+            },
+            writes={COUNSELING_KEY},
+        )

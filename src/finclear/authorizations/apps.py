@@ -16,8 +16,14 @@ class AuthorizationsConfig(AppConfig):
     verbose_name = "Prior authorizations"
 
     def ready(self) -> None:
-        from finclear.authorizations.checks import check_authorization, load_facts
+        from finclear.authorizations.checks import (
+            COVERAGE_KEY,
+            FACTS_KEY,
+            check_authorization,
+            load_facts,
+        )
         from finclear.workqueue.checks import register_check, register_facts
 
-        register_facts(load_facts)
-        register_check(check_authorization)
+        reads = {"encounters", "service_lines", "diagnoses", "coverages", "authorizations"}
+        register_facts(load_facts, reads=reads, for_checks={FACTS_KEY, COVERAGE_KEY})
+        register_check(check_authorization, reads=reads)

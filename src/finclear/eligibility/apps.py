@@ -15,5 +15,10 @@ class EligibilityConfig(AppConfig):
         from finclear.eligibility import clearance
         from finclear.workqueue import checks
 
+        # Its loader is always rerun: the engine reads the latest check's date from its key.
         checks.register_facts(clearance.load_facts)
-        checks.replace_check(checks.check_eligibility, clearance.check_eligibility)
+        checks.replace_check(
+            checks.check_eligibility,
+            clearance.check_eligibility,
+            reads={"coverages", "eligibility"},
+        )

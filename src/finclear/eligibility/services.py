@@ -370,6 +370,13 @@ def do_refresh_estimates(checks: list[EligibilityCheck]) -> int:
     return do_refresh_for_benefits(new_rows, recompute=False)
 
 
+def build_changed(estimates_refreshed: int) -> set[str]:
+    """What a recorded check changes, for the case's partial recompute: the checks (and the
+    payer's difficulty), and the estimates when it recalculated any. The tasks it opens or
+    closes are eligibility tasks, which no clearance fact reads."""
+    return {"eligibility", "estimates"} if estimates_refreshed else {"eligibility"}
+
+
 def do_record_check(
     done: Exchanged,
     *,
@@ -391,8 +398,8 @@ def do_record_check(
         do_save_check(check)
         case = do_ensure_case(done.encounter)
         do_apply_tasks([(check, case)])
-        do_refresh_estimates([check])
-        do_recompute_cases([case.pk])
+        refreshed = do_refresh_estimates([check])
+        do_recompute_cases([case.pk], changed=build_changed(refreshed))
     log.info(
         "eligibility check #%s encounter #%s payer %s: %s (%s attempts)",
         check.pk,
@@ -464,5 +471,5 @@ def do_verify_manually(
     do_save_check(check)
     case = do_ensure_case(encounter)
     do_apply_tasks([(check, case)])
-    do_recompute_cases([case.pk])
+    do_recompute_cases([case.pk], changed=build_changed(0))
     return check

@@ -15,7 +15,11 @@ class EstimatesConfig(AppConfig):
 
     def ready(self) -> None:
         from finclear.estimates import clearance, receivers
-        from finclear.workqueue.checks import register_facts
+        from finclear.workqueue.checks import ESTIMATE_KEY, PATIENT_SHARE_KEY, register_facts
 
-        register_facts(clearance.load_facts)
+        register_facts(
+            clearance.load_facts,
+            reads={"encounters", "coverages", "service_lines", "estimates"},
+            writes={ESTIMATE_KEY, PATIENT_SHARE_KEY},
+        )
         receivers.connect()

@@ -8,5 +8,14 @@ class WorkqueueConfig(AppConfig):
     def ready(self) -> None:
         from finclear.workqueue import checks, facts, receivers
 
-        checks.register_facts(facts.load_facts)
+        checks.register_facts(
+            facts.load_facts,
+            reads={"service_lines", "counseling_tasks"},
+            writes={checks.CHARGES_KEY, checks.COUNSELED_KEY},
+        )
+        checks.register_facts(
+            facts.load_difficulty,
+            reads={"coverages", "eligibility", "authorizations"},
+            writes={checks.DIFFICULTY_KEY},
+        )
         receivers.connect()

@@ -11,13 +11,22 @@ open items and the priority (``build_case_clearance``).
 An app that knows more than a finding says may put the engine's own facts in ``extra``
 under ``ESTIMATE_KEY`` (``EstimateFacts``), ``COUNSELING_KEY`` (``CounselingFacts``) or
 ``PATIENT_SHARE_KEY`` (the estimate's total): the engine then uses them as they are.
+
+Partial recomputation: a loader and a check may declare the kinds of data they read
+(``reads``, e.g. ``{"eligibility", "coverages"}``) and a loader the ``extra`` keys it writes.
+Every computation stores what it found on the case (``build_parts``: each check's finding and
+the storable ``extra`` values, with the day); a recompute told what changed (``changed``, e.g.
+a verification: ``{"eligibility"}``) reruns only the loaders and checks that read it and takes
+the others' parts from what the case stored. Anything that declares nothing is always rerun;
+stored parts of another day, another registry or another format are never used.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -56,20 +65,50 @@ class CaseFacts:
 Check = Callable[[CaseFacts], Finding | None]
 FactLoader = Callable[[Sequence[ClearanceCase], dict[int, CaseFacts]], None]
 FACT_LOADERS: list[FactLoader] = []
+# What a loader or a check reads (None: anything, so it is always rerun) and what a loader writes.
+READS: dict[Callable[..., Any], frozenset[str] | None] = {}
+WRITES: dict[FactLoader, frozenset[str]] = {}
+CHECK_ONLY: dict[FactLoader, frozenset[str]] = {}
 
 
-def register_facts(loader: FactLoader) -> None:
-    """Add an app's facts loader: it fills ``CaseFacts.extra`` for many cases at once."""
+def register_facts(
+    loader: FactLoader,
+    *,
+    reads: Iterable[str] | None = None,
+    writes: Iterable[str] = (),
+    for_checks: Iterable[str] = (),
+) -> None:
+    """Add an app's facts loader: it fills ``CaseFacts.extra`` for many cases at once.
+
+    ``reads``: the kinds of data it reads (the ``extra`` of loaders before it included); it is
+    skipped by a partial recompute whose change is none of them, its ``writes`` then restored
+    from the case's stored parts. ``for_checks``: keys only checks read, never restored; such a
+    check must declare at least this loader's reads (it is then skipped with it, its finding
+    as stored). A loader that writes a key the parts cannot hold (``STORABLE_KEYS``), or that
+    declares no reads, is always rerun.
+    """
     if loader not in FACT_LOADERS:
         FACT_LOADERS.append(loader)
+    keys = frozenset(writes)
+    READS[loader] = None if reads is None or not keys <= STORABLE_KEYS else frozenset(reads)
+    WRITES[loader] = keys
+    CHECK_ONLY[loader] = frozenset(for_checks)
 
 
 def visit_date(encounter: Encounter) -> dt.date:
     return encounter.scheduled_at.astimezone(encounter.facility.zone).date()
 
 
-def build_facts(cases: Sequence[ClearanceCase]) -> dict[int, CaseFacts]:
-    """Facts per case pk, in a fixed number of queries (cases come with encounter__facility)."""
+def build_facts(
+    cases: Sequence[ClearanceCase],
+    changed: frozenset[str] | None = None,
+    stored: dict[int, dict[str, Any]] | None = None,
+) -> dict[int, CaseFacts]:
+    """Facts per case pk, in a fixed number of queries (cases come with encounter__facility).
+
+    With ``changed`` (a partial recompute), the loaders that read none of it are skipped and
+    their keys taken from ``stored`` (each case's usable stored parts: ``usable_parts``).
+    """
     patient_ids = {case.encounter.patient_id for case in cases}
     by_patient: dict[int, list[Coverage]] = defaultdict(list)
     coverages = (
@@ -85,7 +124,15 @@ def build_facts(cases: Sequence[ClearanceCase]) -> dict[int, CaseFacts]:
         in_force = [c for c in by_patient[case.encounter.patient_id] if c.is_in_force_on(day)]
         facts[case.pk] = CaseFacts(case.encounter, day, in_force)
     for loader in FACT_LOADERS:
-        loader(cases, facts)
+        if is_rerun(loader, changed):
+            loader(cases, facts)
+            continue
+        for case in cases:
+            saved = (stored or {})[case.pk]["extra"]
+            extra = facts[case.pk].extra
+            for key in WRITES[loader]:
+                if key in saved:
+                    extra[key] = load_value(saved[key])
     return facts
 
 
@@ -115,17 +162,28 @@ def check_eligibility(facts: CaseFacts) -> Finding | None:
 CHECKS: list[Check] = [check_eligibility]
 
 
-def register_check(check: Check) -> None:
-    """Add an app's check after those above; apps call it from ``AppConfig.ready``."""
+def register_check(check: Check, *, reads: Iterable[str] | None = None) -> None:
+    """Add an app's check after those above; apps call it from ``AppConfig.ready``.
+
+    ``reads``: the kinds of data its finding depends on (None: anything), as for loaders.
+    """
     if check not in CHECKS:
         CHECKS.append(check)
+    READS[check] = None if reads is None else frozenset(reads)
 
 
-def replace_check(old: Check, new: Check) -> None:
+def replace_check(old: Check, new: Check, *, reads: Iterable[str] | None = None) -> None:
     """Put an app's check in the place of an earlier one (eligibility replaces the default)."""
     CHECKS[:] = [new if check is old else check for check in CHECKS]
     if new not in CHECKS:
         CHECKS.insert(0, new)
+    READS[new] = None if reads is None else frozenset(reads)
+
+
+def is_rerun(reader: Callable[..., Any], changed: frozenset[str] | None) -> bool:
+    """Whether a partial recompute of ``changed`` must rerun this loader or check."""
+    reads = READS.get(reader)
+    return changed is None or reads is None or bool(reads & changed)
 
 
 def build_finding(facts: CaseFacts, checks: Sequence[Check] = CHECKS) -> Finding:
@@ -152,7 +210,10 @@ def is_uninsured(facts: CaseFacts) -> bool:
 
 
 def build_clearance_facts(
-    facts: CaseFacts, today: dt.date, checks: Sequence[Check] = CHECKS
+    facts: CaseFacts,
+    today: dt.date,
+    checks: Sequence[Check] = CHECKS,
+    findings: Sequence[Finding | None] | None = None,
 ) -> engine.ClearanceFacts:
     """The engine's facts: findings become the parts they name, the rest comes from ``extra``.
 
@@ -162,7 +223,10 @@ def build_clearance_facts(
     facts default to: uninsured (no coverage, or self-pay) until a counseling task is done.
     """
     by_item: dict[engine.Item, Finding] = {}
-    for finding in build_findings(facts, checks):
+    found = build_findings(facts, checks) if findings is None else findings
+    for finding in found:
+        if finding is None:
+            continue
         item = engine.STATUS_ITEM.get(engine.Status(finding.status))
         if item is not None and item not in by_item:
             by_item[item] = finding
@@ -205,6 +269,112 @@ def build_clearance_facts(
 
 
 def build_case_clearance(
-    facts: CaseFacts, today: dt.date, checks: Sequence[Check] = CHECKS
+    facts: CaseFacts,
+    today: dt.date,
+    checks: Sequence[Check] = CHECKS,
+    findings: Sequence[Finding | None] | None = None,
 ) -> engine.Clearance:
-    return engine.build_clearance(build_clearance_facts(facts, today, checks))
+    return engine.build_clearance(build_clearance_facts(facts, today, checks, findings))
+
+
+# -- the parts a computation stores on the case ----------------------------------------------
+
+PARTS_VERSION = 1
+STORABLE_KEYS = frozenset(
+    {ESTIMATE_KEY, COUNSELING_KEY, PATIENT_SHARE_KEY, CHARGES_KEY, DIFFICULTY_KEY, COUNSELED_KEY}
+)
+
+
+def _name(reader: Callable[..., Any]) -> str:
+    return f"{reader.__module__}.{reader.__qualname__}"
+
+
+_REGISTRY_KEYS: dict[str, str] = {}
+
+
+def build_registry_key() -> str:
+    """The loaders and checks, in order, with what they read, hashed: stored parts of another
+    registry are void."""
+    text = ";".join(
+        f"{_name(r)}:{','.join(sorted(READS.get(r) or ('*',)))}" for r in (*FACT_LOADERS, *CHECKS)
+    )
+    key = _REGISTRY_KEYS.get(text)
+    if key is None:
+        key = _REGISTRY_KEYS[text] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return key
+
+
+def dump_value(value: Any) -> Any:
+    """A storable ``extra`` value as JSON: the engine's facts, Decimals, dates, bools."""
+    if isinstance(value, engine.EstimateFacts):
+        due = value.gfe_due_by.isoformat() if value.gfe_due_by else None
+        return {"estimate": [value.required, value.delivered, due]}
+    if isinstance(value, engine.CounselingFacts):
+        amounts = [str(value.balance), str(value.deposit_due), str(value.deposit_paid)]
+        return {"counseling": [value.uninsured, str(value.assistance), *amounts]}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"extra: a {type(value).__name__} cannot be stored with the case's parts")
+
+
+def load_value(data: Any) -> Any:
+    if isinstance(data, bool):
+        return data
+    if "decimal" in data:
+        return Decimal(data["decimal"])
+    if "estimate" in data:
+        required, delivered, due = data["estimate"]
+        return engine.EstimateFacts(
+            required, delivered, dt.date.fromisoformat(due) if due else None
+        )
+    uninsured, assistance, balance, due_, paid = data["counseling"]
+    return engine.CounselingFacts(
+        uninsured, engine.Assistance(assistance), Decimal(balance), Decimal(due_), Decimal(paid)
+    )
+
+
+def build_parts(
+    facts: CaseFacts, findings: Sequence[Finding | None], today: dt.date
+) -> dict[str, Any]:
+    """What a computation found, to be stored on the case for the next partial recompute."""
+    return {
+        "version": PARTS_VERSION,
+        "on": today.isoformat(),
+        "registry": build_registry_key(),
+        "findings": [None if f is None else [f.status, f.reason] for f in findings],
+        "extra": {k: dump_value(v) for k, v in facts.extra.items() if k in STORABLE_KEYS},
+    }
+
+
+def usable_parts(case: ClearanceCase, today: dt.date) -> dict[str, Any] | None:
+    """The case's stored parts if a partial recompute may use them today, else None."""
+    parts = case.computed_parts
+    if (
+        not parts
+        or parts.get("version") != PARTS_VERSION
+        or parts.get("on") != today.isoformat()
+        or parts.get("registry") != build_registry_key()
+        or len(parts.get("findings", ())) != len(CHECKS)
+    ):
+        return None
+    return parts
+
+
+def build_case_findings(
+    facts: CaseFacts,
+    changed: frozenset[str] | None,
+    stored: dict[str, Any] | None,
+    checks: Sequence[Check] = CHECKS,
+) -> list[Finding | None]:
+    """Each check's finding (None: passed), in order: rerun, or as stored when it reads none
+    of ``changed``."""
+    out: list[Finding | None] = []
+    for index, check in enumerate(checks):
+        if stored is None or is_rerun(check, changed):
+            out.append(check(facts))
+        else:
+            saved = stored["findings"][index]
+            out.append(None if saved is None else Finding(saved[0], saved[1]))
+    return out

@@ -79,7 +79,7 @@ def load_payer_difficulty(payer_ids: set[int], now: dt.datetime) -> dict[int, De
 
 
 def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> None:
-    """Charges, counseling done and payer difficulty for many cases: three queries."""
+    """Charges and counseling done for many cases: two queries."""
     encounter_ids = [case.encounter_id for case in cases]
     charges = dict(
         ServiceLine.objects.filter(encounter_id__in=encounter_ids)
@@ -94,12 +94,21 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
             status=TaskStatus.DONE,
         ).values_list("case_id", flat=True)
     )
-    payers = {p.pk for p in (primary_payer(facts[c.pk]) for c in cases) if p is not None}
-    difficulty = load_payer_difficulty(payers, timezone.now())
     for case in cases:
         item = facts[case.pk]
         item.extra[CHARGES_KEY] = Decimal(charges.get(case.encounter_id) or ZERO)
         item.extra[COUNSELED_KEY] = case.pk in counseled
+
+
+def load_difficulty(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> None:
+    """The primary payer's difficulty for many cases: one query (see ``load_payer_difficulty``).
+
+    Apart from ``load_facts``: a verification changes it, not the charges or the counseling.
+    """
+    payers = {p.pk for p in (primary_payer(facts[c.pk]) for c in cases) if p is not None}
+    difficulty = load_payer_difficulty(payers, timezone.now())
+    for case in cases:
+        item = facts[case.pk]
         payer = primary_payer(item)
         if payer is not None:
             item.extra[DIFFICULTY_KEY] = difficulty.get(payer.pk, Decimal(0))

@@ -70,6 +70,13 @@ class ClearanceCase(TimestampedModel):
     open_items = models.JSONField(
         default=list, blank=True, help_text='[{"item": "eligibility", "reason": "..."}, ...]'
     )
+    computed_parts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the last computation found, per check and engine fact, and its day "
+        "(finclear.workqueue.checks.build_parts): a partial recompute reuses the parts its "
+        "change cannot touch",
+    )
     item_flags = models.PositiveSmallIntegerField(
         default=0, help_text="The open items as bits (finclear.rules.clearance.ItemFlag)"
     )

@@ -86,6 +86,12 @@ def mark(encounter_ids: Iterable[int]) -> None:
     transaction.on_commit(_flush)
 
 
+def is_pending(encounter_ids: Iterable[int]) -> bool:
+    """Whether any of these encounters has changes marked and not yet recomputed."""
+    pending = getattr(_pending, "ids", None)
+    return bool(pending) and any(pk in pending for pk in encounter_ids)
+
+
 @contextmanager
 def deferred_recompute() -> Iterator[None]:
     """Hold back the recomputation of marked cases until the block ends, then do it once.

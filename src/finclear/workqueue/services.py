@@ -26,8 +26,11 @@ from finclear.scheduling.models import Encounter, EncounterStatus
 from finclear.workqueue.checks import (
     CaseFacts,
     build_case_clearance,
+    build_case_findings,
     build_facts,
+    build_parts,
     primary_payer,
+    usable_parts,
     visit_date,
 )
 from finclear.workqueue.models import (
@@ -40,6 +43,7 @@ from finclear.workqueue.models import (
     TaskStatus,
 )
 from finclear.workqueue.queries import do_forget_counts
+from finclear.workqueue.receivers import is_pending
 
 OPEN_ENCOUNTER_STATUSES = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED})
 BULK_BATCH = 500
@@ -123,20 +127,27 @@ def do_recompute_case(case: ClearanceCase) -> ClearanceCase:
     return ClearanceCase.objects.get(pk=case.pk)
 
 
-def do_recompute_cases(case_ids: Iterable[int]) -> int:
+def do_recompute_cases(case_ids: Iterable[int], *, changed: Iterable[str] | None = None) -> int:
     """Recompute many cases, a batch per transaction; return how many were open.
 
     The facts are loaded per batch and the rows written with one ``executemany``, which sends no
-    signals: the audit events of the changed cases are written here.
+    signals: the audit events of the changed cases are written here. ``changed``: the only
+    kinds of data changed since the cases' last computation (a caller that knows, e.g. a
+    verification: ``{"eligibility"}``): only what reads them is reloaded, the rest taken from
+    the parts each case stored (``finclear.workqueue.checks``), unless a case has none usable
+    or has changes of its own waiting to be recomputed at commit; then in full.
     """
     ids = sorted(set(case_ids))
-    done = sum(_recompute_batch(ids[i : i + BULK_BATCH]) for i in range(0, len(ids), BULK_BATCH))
+    kinds = None if changed is None else frozenset(changed)
+    done = sum(
+        _recompute_batch(ids[i : i + BULK_BATCH], kinds) for i in range(0, len(ids), BULK_BATCH)
+    )
     _forget_counts()
     return done
 
 
 @transaction.atomic(savepoint=False)  # inside a caller's transaction, its failure is theirs
-def _recompute_batch(ids: list[int]) -> int:
+def _recompute_batch(ids: list[int], changed: frozenset[str] | None = None) -> int:
     # Open cases are picked here rather than in SQL: given the status, SQLite's planner walks
     # every encounter in that status instead of the batch's primary keys.
     rows = list(
@@ -154,13 +165,18 @@ def _recompute_batch(ids: list[int]) -> int:
         )
     if not cases:
         return 0
-    facts = build_facts(cases)
-    now = timezone.now()
     today = timezone.localdate()
+    stored = _stored_parts(cases, today) if changed is not None else None
+    if stored is None:
+        changed = None
+    facts = build_facts(cases, changed, stored)
+    now = timezone.now()
     events, activities, changed_cases = [], [], []
     for case in cases:
         item = facts[case.pk]
-        result = build_case_clearance(item, today)
+        findings = build_case_findings(item, changed, stored[case.pk] if stored else None)
+        result = build_case_clearance(item, today, findings=findings)
+        case.computed_parts = build_parts(item, findings, today)
         before = (case.status, case.status_reason)
         lifted = _apply_clearance(case, result, item, now)
         if lifted is not None:
@@ -197,6 +213,20 @@ def _recompute_batch(ids: list[int]) -> int:
     return len(cases)
 
 
+def _stored_parts(cases: list[ClearanceCase], today: dt.date) -> dict[int, dict[str, Any]] | None:
+    """Every case's usable stored parts, or None (a full recompute) if one has none or has
+    marked changes still to be recomputed (``workqueue.receivers``)."""
+    if is_pending(case.encounter_id for case in cases):
+        return None
+    stored = {}
+    for case in cases:
+        parts = usable_parts(case, today)
+        if parts is None:
+            return None
+        stored[case.pk] = parts
+    return stored
+
+
 RECOMPUTED_FIELDS = [
     "status",
     "status_reason",
@@ -205,6 +235,7 @@ RECOMPUTED_FIELDS = [
     "priority",
     "priority_explained",
     "open_items",
+    "computed_parts",
     "item_flags",
     "payer_at_risk",
     "patient_at_risk",
