@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.apps import apps
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from finclear.rules.money import ZERO
@@ -37,41 +38,59 @@ DENIED_AUTHORIZATIONS = ("denied",)
 DECIDED_AUTHORIZATIONS = ("approved", "partially_approved", "denied")
 
 
-def load_payer_difficulty(payer_ids: set[int], now: dt.datetime) -> dict[int, Decimal]:
-    if not payer_ids:
-        return {}
-    since = now - dt.timedelta(days=DIFFICULTY_DAYS)
-    worst: dict[int, Decimal] = dict.fromkeys(payer_ids, Decimal(0))
+def _difficulty_sources() -> list[tuple[str, list[str], list[str]]]:
+    """Each installed source's aggregate (payer, total, bad) as SQL, with the parameters
+    before its payer ids (``{payers}``) and the window's start, and those after."""
+    quote = connection.ops.quote_name
     sources = []
     if apps.is_installed("finclear.eligibility"):
-        model = apps.get_model("eligibility", "EligibilityCheck")
-        rows = (
-            model.objects.filter(coverage__payer_id__in=payer_ids, requested_at__gte=since)
-            .values_list("coverage__payer_id")
-            .annotate(total=Count("pk"), bad=Count("pk", filter=~Q(status__in=CLEAN_ELIGIBILITY)))
-            .order_by()
+        check = apps.get_model("eligibility", "EligibilityCheck")._meta
+        coverage = apps.get_model("patients", "Coverage")._meta
+        clean = ", ".join(["%s"] * len(CLEAN_ELIGIBILITY))
+        sql = (
+            f"SELECT c.{quote('payer_id')}, COUNT(*), "
+            f"SUM(CASE WHEN e.{quote('status')} NOT IN ({clean}) THEN 1 ELSE 0 END) "
+            f"FROM {quote(check.db_table)} e "
+            f"INNER JOIN {quote(coverage.db_table)} c ON c.{quote('id')} = e.{quote('coverage_id')} "
+            f"WHERE c.{quote('payer_id')} IN ({{payers}}) AND e.{quote('requested_at')} >= %s "
+            f"GROUP BY c.{quote('payer_id')}"
         )
-        sources.append(rows)
+        sources.append((sql, list(CLEAN_ELIGIBILITY), []))
     if apps.is_installed("finclear.authorizations"):
-        model = apps.get_model("authorizations", "Authorization")
-        rows = (
-            model.objects.filter(
-                payer_id__in=payer_ids,
-                updated_at__gte=since,
-                status__in=DECIDED_AUTHORIZATIONS,
-            )
-            .values_list("payer_id")
-            .annotate(
-                total=Count("pk"), bad=Count("pk", filter=Q(status__in=DENIED_AUTHORIZATIONS))
-            )
-            .order_by()
+        table = apps.get_model("authorizations", "Authorization")._meta.db_table
+        denied = ", ".join(["%s"] * len(DENIED_AUTHORIZATIONS))
+        decided = ", ".join(["%s"] * len(DECIDED_AUTHORIZATIONS))
+        sql = (
+            f"SELECT a.{quote('payer_id')}, COUNT(*), "
+            f"SUM(CASE WHEN a.{quote('status')} IN ({denied}) THEN 1 ELSE 0 END) "
+            f"FROM {quote(table)} a "
+            f"WHERE a.{quote('payer_id')} IN ({{payers}}) AND a.{quote('updated_at')} >= %s "
+            f"AND a.{quote('status')} IN ({decided}) "
+            f"GROUP BY a.{quote('payer_id')}"
         )
-        sources.append(rows)
-    if not sources:
+        sources.append((sql, list(DENIED_AUTHORIZATIONS), list(DECIDED_AUTHORIZATIONS)))
+    return sources
+
+
+def load_payer_difficulty(payer_ids: set[int], now: dt.datetime) -> dict[int, Decimal]:
+    """Both sources in one round trip (UNION ALL), as plain SQL: this runs for every recomputed
+    batch of cases, a real-time check's single case too, where building the ORM's aggregate
+    cost more CPU than the database took to answer it."""
+    if not payer_ids:
+        return {}
+    worst: dict[int, Decimal] = dict.fromkeys(payer_ids, Decimal(0))
+    since = connection.ops.adapt_datetimefield_value(now - dt.timedelta(days=DIFFICULTY_DAYS))
+    ids = sorted(payer_ids)
+    marks = ", ".join(["%s"] * len(ids))
+    parts, params = [], []
+    for sql, before, after in _difficulty_sources():
+        parts.append(sql.format(payers=marks))
+        params += [*before, *ids, since, *after]
+    if not parts:
         return worst
-    # Both sources in one round trip (UNION ALL): this runs for every recomputed batch of cases,
-    # a real-time check's single case too.
-    rows = sources[0].union(*sources[1:], all=True) if len(sources) > 1 else sources[0]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
     for payer_id, total, bad in rows:
         share = (Decimal(bad) / Decimal(total + DIFFICULTY_PRIOR)).quantize(Decimal("0.01"))
         worst[payer_id] = max(worst[payer_id], share)
