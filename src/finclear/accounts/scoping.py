@@ -13,31 +13,21 @@ from django.apps import apps
 from django.db import models
 from django.shortcuts import get_object_or_404
 
-from finclear.accounts.roles import ALL_FACILITY_ROLES
+from finclear.accounts.access import access_of
 
 M = TypeVar("M", bound=models.Model)
 
-_CACHE_ATTR = "_finclear_facility_ids"
 ALL = None
 
 
 def facility_ids_for(user: Any) -> list[int] | None:
-    """The ids of the user's facilities, or ``None`` for all; cached on the user object."""
+    """The ids of the user's facilities, or ``None`` for all (kept: ``accounts.access``)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return []
-    cached = getattr(user, _CACHE_ATTR, False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
-    ids: list[int] | None
-    if user.is_superuser or user.groups.filter(name__in=ALL_FACILITY_ROLES).exists():
-        ids = ALL
-    else:
-        through = apps.get_model("accounts", "UserProfile").facilities.through
-        ids = sorted(
-            through.objects.filter(userprofile__user=user).values_list("facility_id", flat=True)
-        )
-    setattr(user, _CACHE_ATTR, ids)
-    return ids
+    if user.is_superuser:
+        return ALL
+    access = access_of(user)
+    return ALL if access.all_facilities else list(access.facility_ids)
 
 
 def facilities_for(user: Any) -> models.QuerySet[Any]:
