@@ -14,6 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, models, transaction
 
+from finclear.accounts.access import do_forget_everyone
 from finclear.accounts.models import UserProfile
 from finclear.accounts.roles import ADMIN, ROLES, apply_roles
 
@@ -41,6 +42,7 @@ def do_sync_roles_after_migrate(sender: Any, using: str = DEFAULT_DB_ALIAS, **kw
     if getattr(sender, "label", None) != "accounts":
         return
     missing = do_setup_roles(using=using, app_registry=kwargs.get("apps"))
+    do_forget_everyone()  # a migration's models send no signal the kept access listens to
     for entry in missing:
         logger.warning("role permission not found (model not migrated yet?): %s", entry)
 
