@@ -209,6 +209,10 @@ class EligibilityCheck(TimestampedModel):
         indexes = [
             models.Index(fields=["encounter", "coverage", "-requested_at"], name="elig_latest_idx"),
             models.Index(fields=["status", "requested_at"], name="elig_status_idx"),
+            # The payer difficulty's window (workqueue.facts): index-only per coverage.
+            models.Index(
+                fields=["coverage", "requested_at", "status"], name="elig_coverage_window_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
