@@ -90,8 +90,8 @@ def access_of(user: Any) -> Access:
 def _cached_access(user: Any) -> Access:
     keys = [EVERYONE_KEY, user_key(user.pk), entry_key(user.pk)]
     found = cache.get_many(keys)
-    everyone = found.get(EVERYONE_KEY) or _start_version(EVERYONE_KEY)
-    own = found.get(keys[1]) or _start_version(keys[1])
+    everyone = found.get(EVERYONE_KEY) or version_of(EVERYONE_KEY)
+    own = found.get(keys[1]) or version_of(keys[1])
     entry = found.get(keys[2])
     if isinstance(entry, tuple) and len(entry) == 3 and entry[:2] == (everyone, own):
         return entry[2]  # type: ignore[no-any-return]
@@ -100,8 +100,11 @@ def _cached_access(user: Any) -> Access:
     return access
 
 
-def _start_version(key: str) -> str:
+def version_of(key: str) -> str:
     """The version under ``key``, made now if there is none (never expired, never reused)."""
+    found: str | None = cache.get(key)
+    if found:
+        return found
     cache.add(key, uuid.uuid4().hex, None)
     return cache.get(key) or ""
 
