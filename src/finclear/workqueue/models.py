@@ -125,6 +125,18 @@ class ClearanceCase(TimestampedModel):
                 name="case_open_date_idx",
                 condition=Q(is_open=True),
             ),
+            # A status tab in either order: the status's open cases walked in order (the
+            # orders above skip every case of the other statuses first: 10-14 ms on 100,000).
+            models.Index(
+                fields=["status", "-priority", "due_date", "id"],
+                name="case_open_status_prio_idx",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                fields=["status", "due_date", "scheduled_at", "id"],
+                name="case_open_status_date_idx",
+                condition=Q(is_open=True),
+            ),
             # The tabs' counts (an index-only scan per facility).
             models.Index(
                 fields=["facility", "status"],
