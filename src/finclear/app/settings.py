@@ -144,6 +144,18 @@ def build_cache(url: str) -> dict[str, str]:
 
 CACHES = {"default": build_cache(os.environ.get("FINCLEAR_CACHE_URL", "").strip())}
 
+
+def build_session_engine(cache: dict[str, str]) -> str:
+    """Sessions read from a cache the web processes share and written through to the database
+    (a query a page fewer); with a per-process cache, one process would still hold a session
+    another had ended, so they are read from the database."""
+    if cache["BACKEND"].endswith("LocMemCache"):
+        return "django.contrib.sessions.backends.db"
+    return "django.contrib.sessions.backends.cached_db"
+
+
+SESSION_ENGINE = build_session_engine(CACHES["default"])
+
 AUTHENTICATION_BACKENDS = ["finclear.accounts.backends.LockoutModelBackend"]
 
 PASSWORD_HASHERS = [
