@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from finclear.authorizations.models import LineRequirement
 from finclear.eligibility import endpoints, services
+from finclear.eligibility.models import EligibilityCheck
 from finclear.estimates.models import Estimate
 from finclear.estimates.services import do_create_estimate
 from finclear.scheduling.models import ServiceLine
@@ -223,3 +224,26 @@ def test_a_change_waiting_for_the_commit_makes_the_verification_recompute_in_ful
     assert "authorization" not in str(partial["open_items"])
     do_recompute_cases([ClearanceCase.objects.get(encounter=encounter).pk])
     assert partial == decided(encounter)
+
+
+def test_a_partial_recompute_of_several_cases_reruns_what_changed_for_each(payer, committed):
+    """The changed kinds hold for every case of the batch, not only its first: two cases whose
+    latest checks no longer verify (changed without a signal) are both decided again."""
+    clinic = Clinic()
+    with committed():
+        encounters = [clinic.encounter(), clinic.encounter()]
+        for encounter in encounters:
+            services.do_verify(encounter)
+    for encounter in encounters:
+        assert_partial(encounter)
+    verified = [decided(encounter)["status_reason"] for encounter in encounters]
+    EligibilityCheck.objects.filter(encounter__in=encounters).update(status="rejected")
+    ids = [ClearanceCase.objects.get(encounter=encounter).pk for encounter in encounters]
+
+    do_recompute_cases(ids, changed={"eligibility"})
+    partial = [decided(encounter) for encounter in encounters]
+    assert [p["status_reason"] for p in partial] != verified
+    assert partial[0]["status_reason"] == partial[1]["status_reason"]
+    do_recompute_cases(ids)
+
+    assert partial == [decided(encounter) for encounter in encounters]

@@ -193,17 +193,17 @@ def _recompute_batch(ids: list[int], changed: frozenset[str] | None = None) -> i
                     occurred_at=now,
                 )
             )
-        changed = ["computed_at", "priority"]
+        fields = ["computed_at", "priority"]
         if case.status != before[0]:
-            changed.append("status")
+            fields.append("status")
         if case.status_reason != before[1]:
-            changed.append("status_reason")
+            fields.append("status_reason")
         events.append(
             build_event(
                 AuditAction.UPDATE,
                 obj=case,
                 patient_id=case.encounter.patient_id,
-                detail={"fields": changed},
+                detail={"fields": fields},
             )
         )
         changed_cases.append(case)
