@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from finclear.authorizations.models import LineRequirement
-from finclear.eligibility import endpoints, services
+from finclear.eligibility import batch, endpoints, services, tasks
 from finclear.eligibility.models import EligibilityCheck
 from finclear.estimates.models import Estimate
 from finclear.estimates.services import do_create_estimate
@@ -247,3 +247,32 @@ def test_a_partial_recompute_of_several_cases_reruns_what_changed_for_each(payer
     do_recompute_cases(ids)
 
     assert partial == [decided(encounter) for encounter in encounters]
+
+
+@pytest.mark.parametrize("answer", ["active", "inactive", "rejected"])
+def test_a_batchs_partial_recompute_decides_as_the_full_one(
+    payer, django_user_model, committed, answer
+):
+    """The batch's follow-up task recomputes its chunk's cases in part: every shape of case,
+    verified in one batch, is decided as a full recompute decides it."""
+    clinic = Clinic()
+    with committed():
+        encounters = [build(clinic, payer, django_user_model) for build in SHAPES.values()]
+    ANSWERS[answer](payer, clinic.coverage.member_id)
+    run = batch.do_start_batch(7, triggered_by="test", chunk_size=4, enqueue=False)
+    assert run.selected == len(encounters)
+    with committed():
+        for chunk_id in run.chunks.values_list("pk", flat=True):
+            batch.do_run_chunk(chunk_id, worker="test")
+    for encounter in encounters:
+        assert_partial(encounter)
+    ids = list(ClearanceCase.objects.filter(encounter__in=encounters).values_list("pk", flat=True))
+
+    with CaptureQueriesContext(connection) as partial_queries:
+        tasks.recompute_cases.call(ids)
+    partial = [decided(encounter) for encounter in encounters]
+    with CaptureQueriesContext(connection) as full_queries:
+        do_recompute_cases(ids)
+
+    assert partial == [decided(encounter) for encounter in encounters]
+    assert len(partial_queries) < len(full_queries)  # it did recompute in part

@@ -17,6 +17,10 @@ from finclear.audit.context import audit_context
 from finclear.eligibility.batch import do_run_chunk, do_start_batch
 from finclear.workqueue.services import do_recompute_cases
 
+# What a chunk's transaction changes for its cases' clearance (estimates: those its benefits
+# recalculate; rerunning what reads them when none changed only costs time).
+BATCH_CHANGED = frozenset({"eligibility", "estimates"})
+
 
 @task()
 def verify_chunk(chunk_id: int) -> int:
@@ -34,6 +38,10 @@ def verify_upcoming(days: int = 7) -> int:
 
 @task()
 def recompute_cases(case_ids: list[int]) -> int:
-    """Derive the clearance status of the cases a batch chunk verified (idempotent)."""
+    """Derive the clearance status of the cases a batch chunk verified (idempotent).
+
+    In part, like a real-time check's (``services.build_changed``): the chunk wrote checks,
+    eligibility tasks and estimates; a case without usable stored parts is recomputed in full.
+    """
     with audit_context(channel="task"):
-        return do_recompute_cases(case_ids)
+        return do_recompute_cases(case_ids, changed=BATCH_CHANGED)
