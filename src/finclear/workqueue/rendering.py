@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from functools import cache
 from html import escape
 
-from django.utils.dateformat import format as format_date
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from finclear.workqueue.models import CaseStatus
 from finclear.workqueue.queries import CaseRow
@@ -51,12 +52,22 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+@cache
+def date_names(language: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The weekdays' and months' short names in ``language``, as Django's "D" and "M" draw
+    them (its date format parsed the format and looked both up again for every row)."""
+    weekdays = tuple(str(WEEKDAYS_ABBR[i]) for i in range(7))
+    months = ("", *(str(MONTHS_3[i]).title() for i in range(1, 13)))
+    return weekdays, months
+
+
 def build_when(row: CaseRow) -> str:
-    """The visit's time at its facility, e.g. ``Mon Dec 7, 09:30``."""
+    """The visit's time at its facility, e.g. ``Mon Dec 7, 09:30`` (Django's "D M j, H:i")."""
     if row.scheduled_at is None:
         return ""
     local = row.scheduled_at.astimezone(zone(row.time_zone)) if row.time_zone else row.scheduled_at
-    return format_date(local, "D M j, H:i")
+    weekdays, months = date_names(get_language())
+    return f"{weekdays[local.weekday()]} {months[local.month]} {local.day}, {local:%H:%M}"
 
 
 def build_items(row: CaseRow) -> str:
