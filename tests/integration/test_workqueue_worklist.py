@@ -217,9 +217,10 @@ def test_a_page_again_reads_a_handful(client_a: Client, sites) -> None:
     worklist_queries(client_a)
     rows, sql = worklist_queries(client_a)
     assert rows == 3
-    # user, permissions (2), groups, facilities, the page's rows, audit insert, saved views
-    assert len(sql) <= 8, sql
-    assert sum(q.lstrip().upper().startswith("INSERT") for q in sql) == 1
+    # user, permissions (2), groups, facilities, the page's rows, audit insert, saved views;
+    # on PostgreSQL the rows and their audit insert are one statement
+    assert len(sql) <= (7 if connection.vendor == "postgresql" else 8), sql
+    assert sum('INSERT INTO "audit_auditevent"' in q for q in sql) == 1
 
 
 def test_saved_views_are_per_user(client_a: Client, sites, client) -> None:

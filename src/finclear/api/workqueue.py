@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
-from finclear.audit.services import record_row_views, record_view
+from finclear.audit.services import record_view
 from finclear.workqueue import queries, services
 from finclear.workqueue.forms import WorklistFilterForm, workers
 from finclear.workqueue.models import ClearanceCase, SavedView
@@ -292,11 +292,11 @@ def worklist(request: HttpRequest, filters: Query[WorklistQuery]) -> Any:
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         return Status(422, ErrorOut(detail=errors))
     tab = form.cleaned_data.get("tab") or "todo"
+    # Every row shown is recorded as viewed (build_worklist: in the rows' own statement).
     result = queries.build_worklist(
-        user, form.cleaned_data, tab=tab, sort=filters.sort, page=filters.page
+        user, form.cleaned_data, tab=tab, sort=filters.sort, page=filters.page, request=request
     )
     rows = result.page.rows
-    record_row_views(request, ClearanceCase, [(r.id, r.patient_id) for r in rows], "worklist")
     body = {
         "tab": result.tab,
         "counts": result.counts,

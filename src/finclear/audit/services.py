@@ -160,6 +160,51 @@ _VIEW_COLUMNS = (
 _SHARED = 8  # the first eight columns are the same for every row of one list
 
 
+def _shared_view_values(request: HttpRequest, list_name: str) -> tuple[list[Any], list[Any]]:
+    """(the event's fields in ``_VIEW_COLUMNS`` order, the first ``_SHARED`` values prepared
+    for the database): one event built and checked as ``record_event`` would."""
+    event = build_event(AuditAction.VIEW, request=request, detail={"list": list_name})
+    fields = [AuditEvent._meta.get_field(name) for name in _VIEW_COLUMNS]
+    shared = [
+        field.get_db_prep_save(getattr(event, field.attname), connection)
+        for field in fields[:_SHARED]
+    ]
+    return fields, shared
+
+
+def build_views_insert(
+    request: HttpRequest,
+    model: type[models.Model],
+    source: str,
+    pk_column: str,
+    patient_column: str,
+    list_name: str,
+) -> tuple[str, list[Any]]:
+    """(SQL, params) of an INSERT of one VIEW event per row of ``source``, PostgreSQL only.
+
+    ``source`` names a relation of the statement the INSERT goes into (a CTE's name: the
+    rows a request reads and shows); ``pk_column`` and ``patient_column`` are its columns of
+    the row's primary key and patient id. Put in a ``WITH`` beside the read, the rows shown
+    and their audit events are one statement: no row can be shown unaudited, and neither the
+    ids nor the patients travel back to the database. The events are those
+    ``record_row_views`` writes for the same rows.
+    """
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("build_views_insert: PostgreSQL only (a data-modifying WITH)")
+    fields, shared = _shared_view_values(request, list_name)
+    meta = model._meta
+    qn = connection.ops.quote_name
+    types = ", ".join(f"%s::{f.db_type(connection)}" for f in fields[:_SHARED])
+    pk, patient = f"{qn('src')}.{qn(pk_column)}", f"{qn('src')}.{qn(patient_column)}"
+    sql = (
+        f"INSERT INTO {qn(AuditEvent._meta.db_table)} "
+        f"({', '.join(qn(f.column) for f in fields)}) "
+        f"SELECT {types}, %s::varchar, LEFT(CAST({pk} AS varchar), 64), "
+        f"LEFT(%s || CAST({pk} AS varchar), 200), {patient} FROM {qn(source)} AS {qn('src')}"
+    )
+    return sql, [*shared, meta.label_lower, f"{meta.verbose_name} #"]
+
+
 def do_insert_views(
     request: HttpRequest, rows: Sequence[tuple[str, str, str, int | None]], list_name: str
 ) -> int:
@@ -173,12 +218,7 @@ def do_insert_views(
     """
     if not rows:
         return 0
-    event = build_event(AuditAction.VIEW, request=request, detail={"list": list_name})
-    fields = [AuditEvent._meta.get_field(name) for name in _VIEW_COLUMNS]
-    shared = [
-        field.get_db_prep_save(getattr(event, field.attname), connection)
-        for field in fields[:_SHARED]
-    ]
+    fields, shared = _shared_view_values(request, list_name)
     per_row = [(t, i[:64], r[:200], p) for t, i, r, p in rows]
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)

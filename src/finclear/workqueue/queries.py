@@ -4,7 +4,14 @@ Every read goes through ``cases_for_user`` (open cases of the user's facilities,
 case's own copy of the facility so the partial indexes serve it). A worklist page is a
 fixed number of queries whatever its size: the counts per status (the tabs, cached), the
 page's rows as plain values (one query on the case, its encounter and patient; the names of
-the small tables from ``names``), and the audit events of the rows (one insert).
+the small tables from ``names``), and the audit events of the rows (one insert; on PostgreSQL
+in the same statement as the rows).
+
+The worklist's two hot statements, the page's rows and the tab counts, are plain SQL built
+from ``build_case_filter``: compiling them through the ORM on every request cost more of the
+web process's CPU than PostgreSQL spent running them. ``tests/integration/
+test_workqueue_worklist_sql.py`` holds them to what the ORM's querysets of the same filters
+give.
 """
 
 from __future__ import annotations
@@ -16,9 +23,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
 
 from finclear.accounts.scoping import facility_ids_for
+from finclear.audit.services import build_views_insert, record_row_views
 from finclear.rules.clearance import ITEM_FLAG, Item
 from finclear.workqueue import names
 from finclear.workqueue.models import (
@@ -89,34 +99,126 @@ class CaseRow:
         return self.id
 
 
-# What a row reads from the case, its encounter and patient (one query, joined by key);
-# the rest of CaseRow comes from ``names``.
-ROW_LOOKUPS = (
-    "id",
-    "encounter_id",
-    "encounter__patient_id",
-    "status",
-    "computed_status",
-    "status_reason",
-    "override_status",
-    "open_items",
-    "priority",
-    "priority_explained",
-    "payer_at_risk",
-    "patient_at_risk",
-    "due_date",
-    "scheduled_at",
-    "claimed_at",
-    "computed_at",
-    "facility_id",
-    "payer_id",
-    "owner_id",
-    "encounter__patient__mrn",
-    "encounter__patient__first_name",
-    "encounter__patient__last_name",
-    "encounter__department_id",
-    "encounter__rendering_provider_id",
+# What a row reads from the case ``c``, its encounter ``e`` and patient ``p`` (one query,
+# joined by key), as (ORM lookup, SQL, output name); the rest of CaseRow comes from ``names``.
+ROW_COLUMNS = (
+    ("id", 'c."id"', "id"),
+    ("encounter_id", 'c."encounter_id"', "encounter_id"),
+    ("encounter__patient_id", 'e."patient_id"', "patient_id"),
+    ("status", 'c."status"', "status"),
+    ("computed_status", 'c."computed_status"', "computed_status"),
+    ("status_reason", 'c."status_reason"', "status_reason"),
+    ("override_status", 'c."override_status"', "override_status"),
+    ("open_items", 'c."open_items"', "open_items"),
+    ("priority", 'c."priority"', "priority"),
+    ("priority_explained", 'c."priority_explained"', "priority_explained"),
+    ("payer_at_risk", 'c."payer_at_risk"', "payer_at_risk"),
+    ("patient_at_risk", 'c."patient_at_risk"', "patient_at_risk"),
+    ("due_date", 'c."due_date"', "due_date"),
+    ("scheduled_at", 'c."scheduled_at"', "scheduled_at"),
+    ("claimed_at", 'c."claimed_at"', "claimed_at"),
+    ("computed_at", 'c."computed_at"', "computed_at"),
+    ("facility_id", 'c."facility_id"', "facility_id"),
+    ("payer_id", 'c."payer_id"', "payer_id"),
+    ("owner_id", 'c."owner_id"', "owner_id"),
+    ("encounter__patient__mrn", 'p."mrn"', "mrn"),
+    ("encounter__patient__first_name", 'p."first_name"', "first_name"),
+    ("encounter__patient__last_name", 'p."last_name"', "last_name"),
+    ("encounter__department_id", 'e."department_id"', "department_id"),
+    ("encounter__rendering_provider_id", 'e."rendering_provider_id"', "rendering_provider_id"),
 )
+ROW_LOOKUPS = tuple(lookup for lookup, _, _ in ROW_COLUMNS)
+# The sorts on the case table ``c`` and on the rows' output names.
+SORTS_SQL = {
+    "priority": ('c."priority" DESC, c."due_date" ASC, c."id" ASC', "priority DESC, due_date, id"),
+    "date": ('c."due_date" ASC, c."scheduled_at" ASC, c."id" ASC', "due_date, scheduled_at, id"),
+}
+
+
+def _row_converters() -> list[tuple[int, list[Any]]]:
+    """(column, the converters Django applies to its values) for the columns that have any
+    on this connection (on PostgreSQL, the open items' JSON; on SQLite, also the decimals,
+    dates and times): the rows read as ``values_list(*ROW_LOOKUPS)`` would read them."""
+    key = connection.vendor
+    kept = _CONVERTERS.get(key)
+    if kept is None:
+        from django.db.models.expressions import Col
+
+        kept = []
+        for index, lookup in enumerate(ROW_LOOKUPS):
+            model: Any = ClearanceCase
+            *path, name = lookup.split("__")
+            for hop in path:
+                model = model._meta.get_field(hop).related_model
+            field = model._meta.get_field(name)
+            col = Col(model._meta.db_table, field)
+            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+            if found:
+                kept.append((index, [(c, col) for c in found]))
+        _CONVERTERS[key] = kept
+    return kept
+
+
+_CONVERTERS: dict[str, list[tuple[int, list[Any]]]] = {}
+
+
+def convert_rows(values: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows of ``ROW_COLUMNS`` read by plain SQL, with the values Django would give."""
+    converters = _row_converters()
+    if not converters:
+        return values
+    out = []
+    for row in values:
+        items = list(row)
+        for index, pairs in converters:
+            value = items[index]
+            for convert, expression in pairs:
+                value = convert(value, expression, connection)
+            items[index] = value
+        out.append(tuple(items))
+    return out
+
+
+def read_page_values(
+    case_filter: CaseFilter,
+    tab: str,
+    sort: str,
+    start: int,
+    count: int,
+    request: HttpRequest | None = None,
+    list_name: str = "worklist",
+) -> list[tuple[Any, ...]]:
+    """One page of ``ROW_COLUMNS`` values in one statement; with ``request``, every row read
+    is recorded as viewed by it (on PostgreSQL in the same statement, a data-modifying
+    ``WITH``; elsewhere one insert after)."""
+    t = _names()
+    tab_sql, tab_params = build_tab_filter(tab)
+    where = case_filter.where + (f" AND {tab_sql}" if tab_sql else "")
+    order, outer_order = SORTS_SQL.get(sort, SORTS_SQL["priority"])
+    select = (
+        f"SELECT {', '.join(f'{sql} AS {name}' for _, sql, name in ROW_COLUMNS)} "
+        f'FROM {t["case"]} c INNER JOIN {t["encounter"]} e ON (c."encounter_id" = e."id") '
+        f'INNER JOIN {t["patient"]} p ON (e."patient_id" = p."id") '
+        f"WHERE {where} ORDER BY {order} LIMIT %s OFFSET %s"
+    )
+    params = [*case_filter.params, *tab_params, count, start]
+    audit_inline = request is not None and connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if audit_inline:
+            insert, insert_params = build_views_insert(
+                request, ClearanceCase, "page", "id", "patient_id", list_name
+            )
+            cursor.execute(
+                f"WITH page AS ({select}), seen AS ({insert}) "
+                f"SELECT * FROM page ORDER BY {outer_order}",
+                [*params, *insert_params],
+            )
+        else:
+            cursor.execute(select, params)
+        values = convert_rows(cursor.fetchall())
+    if request is not None and not audit_inline:
+        record_row_views(request, ClearanceCase, [(v[0], v[2]) for v in values], list_name)
+    return values
 
 
 def build_case_rows(values: list[tuple[Any, ...]]) -> list[CaseRow]:
@@ -157,40 +259,88 @@ def cases_for_user(user: Any) -> QuerySet[ClearanceCase]:
     return cases if ids is None else cases.filter(facility_id__in=ids)
 
 
-def apply_filters(cases: QuerySet[ClearanceCase], f: dict[str, Any], user: Any) -> QuerySet[Any]:
-    """Every filter but the status tab (the tabs count across statuses)."""
+def _names() -> dict[str, str]:
+    """The quoted names of the worklist's tables and their joins' columns."""
+    from finclear.patients.models import Patient
+    from finclear.scheduling.models import Encounter
+
+    qn = connection.ops.quote_name
+    return {
+        "case": qn(ClearanceCase._meta.db_table),
+        "encounter": qn(Encounter._meta.db_table),
+        "patient": qn(Patient._meta.db_table),
+    }
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The WHERE of the user's open cases with every filter but the tab, as SQL on the case
+    table ``c`` and, when ``needs_encounter``, its encounter ``e``."""
+
+    where: str
+    params: list[Any]
+    needs_encounter: bool
+
+
+def build_case_filter(user: Any, f: dict[str, Any]) -> CaseFilter:
+    """``cases_for_user`` and every filter but the status tab (the tabs count across
+    statuses), as the SQL the ORM made of them."""
+    where = ['c."is_open"']
+    params: list[Any] = []
+    ids = facility_ids_for(user)
+    if ids is not None:
+        if ids:
+            where.append(f'c."facility_id" IN ({", ".join(["%s"] * len(ids))})')
+            params.extend(ids)
+        else:
+            where.append("1 = 0")  # no facility: nothing (the ORM's empty IN)
+    adapt = connection.ops.adapt_datefield_value
     if f.get("date_from"):
-        cases = cases.filter(due_date__gte=f["date_from"])
+        where.append('c."due_date" >= %s')
+        params.append(adapt(f["date_from"]))
     if f.get("date_to"):
-        cases = cases.filter(due_date__lte=f["date_to"])
+        where.append('c."due_date" <= %s')
+        params.append(adapt(f["date_to"]))
     if f.get("facility"):
-        cases = cases.filter(facility_id=f["facility"].pk)
+        where.append('c."facility_id" = %s')
+        params.append(f["facility"].pk)
+    needs_encounter = False
     if f.get("department"):
-        cases = cases.filter(encounter__department_id=f["department"].pk)
+        where.append('e."department_id" = %s')
+        params.append(f["department"].pk)
+        needs_encounter = True
     if f.get("provider"):
-        cases = cases.filter(encounter__rendering_provider_id=f["provider"].pk)
+        where.append('e."rendering_provider_id" = %s')
+        params.append(f["provider"].pk)
+        needs_encounter = True
     if f.get("payer"):
-        cases = cases.filter(payer_id=f["payer"].pk)
+        where.append('c."payer_id" = %s')
+        params.append(f["payer"].pk)
     item = f.get("item")
     if item:
         flag = int(ITEM_FLAG[Item(item)])
-        cases = cases.annotate(has_item=F("item_flags").bitand(flag)).filter(has_item=flag)
+        where.append('(c."item_flags" & %s) = %s')
+        params.extend([flag, flag])
     assignee = f.get("assignee")
     if assignee == "me":
-        cases = cases.filter(owner_id=user.pk)
+        where.append('c."owner_id" = %s')
+        params.append(user.pk)
     elif assignee == "unassigned":
-        cases = cases.filter(owner__isnull=True)
+        where.append('c."owner_id" IS NULL')
     elif assignee:
-        cases = cases.filter(owner_id=int(assignee))
-    return cases
+        where.append('c."owner_id" = %s')
+        params.append(int(assignee))
+    return CaseFilter(" AND ".join(where), params, needs_encounter)
 
 
-def apply_tab(cases: QuerySet[Any], tab: str) -> QuerySet[Any]:
+def build_tab_filter(tab: str) -> tuple[str, list[Any]]:
+    """The tab's condition on the case table ``c``: to do (all but cleared), all, or one
+    status."""
     if tab == TODO or not tab:
-        return cases.exclude(status=CaseStatus.CLEARED)
+        return 'NOT (c."status" = %s)', [str(CaseStatus.CLEARED)]
     if tab == ALL:
-        return cases
-    return cases.filter(status=tab)
+        return "", []
+    return 'c."status" = %s', [str(tab)]
 
 
 COUNTS_TTL = 10  # seconds a process may show the same tab counts
@@ -230,9 +380,9 @@ def build_counts_key(user: Any, filters: dict[str, Any]) -> str:
     return "|".join(parts)
 
 
-def cached_status_counts(cases: QuerySet[Any], key: str | None = None) -> dict[str, int]:
-    """``status_counts``, kept ``COUNTS_TTL`` seconds per distinct query (``key`` names it;
-    by default, its SQL).
+def cached_status_counts(case_filter: CaseFilter, key: str) -> dict[str, int]:
+    """``status_counts``, kept ``COUNTS_TTL`` seconds per distinct filter (``key`` names
+    it: ``build_counts_key``).
 
     Counting 100,000 cases takes tens of milliseconds on every page, and twenty specialists
     paging through the same tabs ask for the same counts. A write through the services
@@ -240,25 +390,33 @@ def cached_status_counts(cases: QuerySet[Any], key: str | None = None) -> dict[s
     they share a cache (FINCLEAR_CACHE_URL), else in this one, and another may show counts
     up to ``COUNTS_TTL`` seconds old.
     """
-    if key is None:
-        sql, params = cases.query.sql_with_params()
-        key = f"{sql}|{params!r}"
     generation = cache.get(_COUNTS_GENERATION, 0)
     key = "finclear:worklist-counts:" + hashlib.sha256(f"{generation}|{key}".encode()).hexdigest()
     counts: dict[str, int] | None = cache.get(key)
     if counts is None:
-        counts = status_counts(cases)
+        counts = status_counts(case_filter)
         cache.set(key, counts, COUNTS_TTL)
     return counts
 
 
-def status_counts(cases: QuerySet[Any]) -> dict[str, int]:
+def status_counts(case_filter: CaseFilter) -> dict[str, int]:
     """{status: count} of the filtered cases, with the ``todo`` and ``all`` totals."""
     counts = dict.fromkeys(TAB_ORDER, 0)
+    t = _names()
+    join = (
+        f' INNER JOIN {t["encounter"]} e ON (c."encounter_id" = e."id")'
+        if case_filter.needs_encounter
+        else ""
+    )
     # COUNT(*), not COUNT(id): PostgreSQL then counts on the (facility, status) index alone.
-    rows = cases.order_by().values_list("status").annotate(n=Count("*"))
-    for status, n in rows:
-        counts[status] = n
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT c."status", COUNT(*) FROM {t["case"]} c{join} '
+            f'WHERE {case_filter.where} GROUP BY c."status"',
+            case_filter.params,
+        )
+        for status, n in cursor.fetchall():
+            counts[status] = n
     counts_out: dict[str, int] = {str(k): v for k, v in counts.items()}
     counts_out[ALL] = sum(counts.values())
     counts_out[TODO] = counts_out[ALL] - counts_out[CaseStatus.CLEARED]
@@ -320,22 +478,20 @@ def build_worklist(
     sort: str = "priority",
     page: int = 1,
     per_page: int | None = None,
+    request: HttpRequest | None = None,
 ) -> Worklist:
-    """The tab's page of cases and the counts of every tab, in a fixed number of queries."""
+    """The tab's page of cases and the counts of every tab, in a fixed number of queries;
+    with ``request``, each row shown is recorded as viewed by it (the "worklist" list)."""
     per_page = per_page or PAGE_SIZE
-    filtered = apply_filters(cases_for_user(user), filters, user)
-    counts = cached_status_counts(filtered, build_counts_key(user, filters))
+    case_filter = build_case_filter(user, filters)
+    counts = cached_status_counts(case_filter, build_counts_key(user, filters))
     total = counts.get(tab or TODO, 0)
     pages = max(1, -(-total // per_page))
     number = min(max(page, 1), pages)
     start = (number - 1) * per_page
-    # The page in one query: the case table's partial indexes give the order and stop at
+    # The page in one statement: the case table's partial indexes give the order and stop at
     # the page, the encounter and patient are joined by key (3 tables: cheap to plan).
-    values = list(
-        apply_tab(filtered, tab)
-        .order_by(*SORTS.get(sort, SORTS["priority"]))
-        .values_list(*ROW_LOOKUPS)[start : start + per_page]
-    )
+    values = read_page_values(case_filter, tab, sort, start, per_page, request)
     rows = build_case_rows(values)
     return Worklist(WorklistPage(rows, number, per_page, total), counts, tab or TODO)
 

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from finclear.audit.services import record_row_views, record_view
+from finclear.audit.services import record_view
 from finclear.workqueue import queries, services
 from finclear.workqueue.forms import (
     NoteForm,
@@ -79,9 +79,7 @@ def build_worklist_context(request: HttpRequest) -> dict[str, Any]:
             tab=data.get("tab") or TODO,
             sort=data.get("sort") or "priority",
             page=page,
-        )
-        record_row_views(
-            request, ClearanceCase, [(r.id, r.patient_id) for r in worklist.page.rows], "worklist"
+            request=request,  # every row shown is recorded as viewed
         )
     query = _filter_query(request)
     tab_query = query.copy()
