@@ -3,8 +3,14 @@ worklist and actions."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import zoneinfo
+
 import pytest
 from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
 
 from finclear.api.tokens import do_create_token
 from finclear.audit.models import AuditEvent
@@ -170,3 +176,24 @@ def test_bulk_verify_through_the_eligibility_service(client: Client, sites) -> N
     finally:
         endpoints.use_endpoints(None)
         endpoints.use_gateway(None)
+
+
+@given(
+    value=st.one_of(
+        st.none(),
+        st.datetimes(
+            timezones=st.sampled_from(
+                [dt.UTC, zoneinfo.ZoneInfo("America/New_York"), dt.timezone(dt.timedelta(hours=5))]
+            )
+        ),
+        st.datetimes(),
+    )
+)
+def test_json_datetime_writes_what_ninjas_encoder_writes(value) -> None:
+    """The worklist's rows carry their times as strings: the encoder's own, whatever the
+    microseconds and the zone."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from finclear.api.workqueue import json_datetime
+
+    assert json.dumps(json_datetime(value)) == json.dumps(value, cls=NinjaJSONEncoder)

@@ -18,7 +18,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
 from finclear.audit.services import record_view
@@ -241,8 +240,24 @@ def case_data(case: ClearanceCase) -> dict[str, Any]:
     }
 
 
+def json_datetime(value: dt.datetime | None) -> str | None:
+    """``value`` as ``NinjaJSONEncoder`` writes it (Django's ECMA-262 form: milliseconds,
+    "Z" for UTC)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
 def row_data(row: queries.CaseRow) -> dict[str, Any]:
-    """A worklist row as ``CaseOut``'s fields (the same as ``case_data`` of its case)."""
+    """A worklist row as ``CaseOut``'s fields (the same as ``case_data`` of its case), with
+    the decimals, dates and times already the strings ``NinjaJSONEncoder`` makes of them:
+    the rows are then encoded by the json module's C encoder, without a call back into
+    Python for each of their 300 values."""
     return {
         "id": row.id,
         "encounter_id": row.encounter_id,
@@ -256,15 +271,15 @@ def row_data(row: queries.CaseRow) -> dict[str, Any]:
         ],
         "priority": row.priority,
         "priority_explained": row.priority_explained,
-        "payer_at_risk": row.payer_at_risk,
-        "patient_at_risk": row.patient_at_risk,
-        "due_date": row.due_date,
-        "scheduled_at": row.scheduled_at,
+        "payer_at_risk": str(row.payer_at_risk),
+        "patient_at_risk": str(row.patient_at_risk),
+        "due_date": row.due_date.isoformat(),
+        "scheduled_at": json_datetime(row.scheduled_at),
         "facility_id": row.facility_id,
         "payer_id": row.payer_id,
         "owner": row.owner_name,
-        "claimed_at": row.claimed_at,
-        "computed_at": row.computed_at,
+        "claimed_at": json_datetime(row.claimed_at),
+        "computed_at": json_datetime(row.computed_at),
     }
 
 
@@ -306,11 +321,10 @@ def worklist(request: HttpRequest, filters: Query[WorklistQuery]) -> Any:
         "items": [row_data(r) for r in rows],
     }
     # Rendered as WorklistOut would be, without validating fifty rows again (an eighth of the
-    # request's CPU): row_data builds each field with the schema's type, in its order, and
-    # test_the_worklist_body_is_what_the_schema_makes_of_it holds it to that.
-    return HttpResponse(
-        json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
-    )
+    # request's CPU): row_data builds each field with the schema's type, in its order, as
+    # NinjaJSONEncoder writes it, and test_the_worklist_body_is_what_the_schema_makes_of_it
+    # holds it to that.
+    return HttpResponse(json.dumps(body), content_type="application/json; charset=utf-8")
 
 
 @router.get("/cases/{case_id}", response=WorkspaceOut)
