@@ -315,3 +315,26 @@ def test_counts_are_kept_apart_per_facilities_filters_and_me(client_a: Client, s
     assert total(client_a, "assignee=me") == 0 and total(client_b, "assignee=me") == 1
     assert total(client_a, "assignee=unassigned") == 2
     assert total(client_a, f"payer={north[1].payer_id}") == 1  # a payer of its own
+
+
+def test_a_plain_select_marks_the_chosen_option_as_djangos_own(specialist) -> None:
+    """The options are drawn once per list and kept: each render still marks only the first
+    option of the chosen value, escapes the labels, and marks none for an unknown value."""
+    from django import forms
+    from django.test.html import parse_html
+    from django.utils.safestring import mark_safe
+
+    from finclear.workqueue.forms import PlainSelect
+
+    lists = [
+        [("", "Any"), (1, "A & B"), (2, "<C>"), ("2", "again 2"), (10, "ten")],
+        [("", "Any"), (1, "A & B"), (2, mark_safe("<b>safe</b>"))],
+    ]
+    for choices in lists:
+        for _ in range(2):  # drawn, then kept
+            for value in ["", "1", "2", 2, "10", "9", None, ["2", "1"]]:
+                plain = PlainSelect(attrs={"id": "x"}, choices=choices)
+                stock = forms.Select(attrs={"id": "x"}, choices=choices)
+                assert parse_html(plain.render("f", value)) == parse_html(
+                    stock.render("f", value)
+                ), (choices, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,7 +31,9 @@ TAB_CHOICES = [
 
 class PlainSelect(forms.Select):
     """A ``<select>`` drawn in Python: Django's widget templates render every option through
-    the template engine, which cost the worklist page more than its fifty rows."""
+    the template engine, which cost the worklist page more than its fifty rows. The options'
+    HTML is drawn once per list of choices and kept (``option_tags``); a render marks the
+    chosen one."""
 
     def use_required_attribute(self, initial: Any) -> bool:
         # Select's own check reads the first choice: for an optional field, not worth a read.
@@ -41,24 +44,39 @@ class PlainSelect(forms.Select):
     ) -> SafeString:
         final = self.build_attrs(self.attrs, attrs)
         chosen = self.format_value(value)
-        first = chosen[0] if chosen else ""
-        options = []
-        marked = False
-        for option_value, label in self.choices:
-            text = "" if option_value is None else str(option_value)
-            selected = not marked and text == first
-            marked = marked or selected
-            options.append(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    text,
-                    mark_safe(" selected") if selected else "",
-                    label,
-                )
-            )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(final), mark_safe("".join(options))
+        choices = tuple(
+            ("" if option_value is None else str(option_value), label)
+            for option_value, label in self.choices
         )
+        # Kept only for plain text labels: a safe or lazy label is drawn as it is each time.
+        plain = all(type(label) is str for _, label in choices)
+        texts, tags, joined = (option_tags if plain else option_tags.__wrapped__)(choices)
+        # The first option whose value is chosen, as Django marks it (one, in a single select).
+        if len(chosen) == 1:
+            index = texts.index(chosen[0]) if chosen[0] in texts else None
+        else:
+            wanted = set(chosen)
+            index = next((i for i, text in enumerate(texts) if text in wanted), None)
+        if index is None:
+            options = joined
+        else:
+            chosen_tag = format_html(
+                '<option value="{}" selected>{}</option>', texts[index], choices[index][1]
+            )
+            options = "".join(tags[:index]) + chosen_tag + "".join(tags[index + 1 :])
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(final), mark_safe(options)
+        )
+
+
+@functools.lru_cache(maxsize=256)
+def option_tags(choices: tuple[tuple[str, Any], ...]) -> tuple[list[str], list[str], str]:
+    """(the options' values, their ``<option>`` tags unselected, the tags joined) of a list of
+    (value, label) texts; kept per list, so that the same options (a filter's, the same for
+    every specialist of a facility) are escaped and formatted once per process."""
+    texts = [text for text, _ in choices]
+    tags = [format_html('<option value="{}">{}</option>', text, label) for text, label in choices]
+    return texts, tags, "".join(tags)
 
 
 class PlainInputMixin:
