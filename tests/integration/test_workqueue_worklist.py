@@ -338,3 +338,44 @@ def test_a_plain_select_marks_the_chosen_option_as_djangos_own(specialist) -> No
                 assert parse_html(plain.render("f", value)) == parse_html(
                     stock.render("f", value)
                 ), (choices, value)
+
+
+def saved_view_reads(client: Client) -> tuple[list[str], int]:
+    """(the saved views' names a page lists, the queries it made of their table)."""
+    with CaptureQueriesContext(connection) as seen:
+        page = client.get("/worklist/")
+    names = [v.name for v in page.context["saved_views"]]
+    return names, sum("workqueue_savedview" in q["sql"] for q in seen)
+
+
+def test_kept_saved_views_follow_every_write(settings, client_a: Client, specialist, sites) -> None:
+    """Kept in a shared cache, the saved views are read once; a save, a change or a deletion
+    through the worklist, the API or the ORM is listed by the next page."""
+    from finclear.api.tokens import do_create_token
+
+    settings.FINCLEAR_ACCESS_CACHE = True
+    assert saved_view_reads(client_a) == ([], 1)
+    assert saved_view_reads(client_a) == ([], 0)
+    client_a.post("/worklist/views/", {"name": "Soon", "query": "tab=at_risk"})
+    assert saved_view_reads(client_a) == (["Soon"], 1)
+    api = Client(headers={"authorization": f"Bearer {do_create_token(specialist, 't')[1]}"})
+    made = api.post(
+        "/api/workqueue/views", {"name": "Mine", "query": "assignee=me"}, "application/json"
+    )
+    assert made.status_code == 201
+    assert saved_view_reads(client_a)[0] == ["Mine", "Soon"]
+    view = SavedView.objects.get(name="Soon")
+    view.name = "Later"
+    view.save()
+    assert saved_view_reads(client_a)[0] == ["Later", "Mine"]
+    client_a.post(f"/worklist/views/{view.pk}/delete/")
+    assert saved_view_reads(client_a)[0] == ["Mine"]
+    assert api.delete(f"/api/workqueue/views/{made.json()['id']}").status_code == 204
+    assert saved_view_reads(client_a) == ([], 1)
+    # another user's views are kept apart
+    other = Client()
+    bob = build_user("spec_b", "specialist", sites[0].facility)
+    other.force_login(bob)
+    SavedView.objects.create(user=bob, name="Bob's")
+    assert saved_view_reads(other)[0] == ["Bob's"]
+    assert saved_view_reads(client_a) == ([], 0)

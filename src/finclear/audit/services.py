@@ -193,16 +193,22 @@ def build_views_insert(
         raise NotImplementedError("build_views_insert: PostgreSQL only (a data-modifying WITH)")
     fields, shared = _shared_view_values(request, list_name)
     meta = model._meta
-    qn = connection.ops.quote_name
-    types = ", ".join(f"%s::{f.db_type(connection)}" for f in fields[:_SHARED])
-    pk, patient = f"{qn('src')}.{qn(pk_column)}", f"{qn('src')}.{qn(patient_column)}"
-    sql = (
-        f"INSERT INTO {qn(AuditEvent._meta.db_table)} "
-        f"({', '.join(qn(f.column) for f in fields)}) "
-        f"SELECT {types}, %s::varchar, LEFT(CAST({pk} AS varchar), 64), "
-        f"LEFT(%s || CAST({pk} AS varchar), 200), {patient} FROM {qn(source)} AS {qn('src')}"
-    )
+    key = (connection.alias, source, pk_column, patient_column)
+    sql = _VIEWS_INSERTS.get(key)
+    if sql is None:
+        qn = connection.ops.quote_name
+        types = ", ".join(f"%s::{f.db_type(connection)}" for f in fields[:_SHARED])
+        pk, patient = f"{qn('src')}.{qn(pk_column)}", f"{qn('src')}.{qn(patient_column)}"
+        sql = _VIEWS_INSERTS[key] = (
+            f"INSERT INTO {qn(AuditEvent._meta.db_table)} "
+            f"({', '.join(qn(f.column) for f in fields)}) "
+            f"SELECT {types}, %s::varchar, LEFT(CAST({pk} AS varchar), 64), "
+            f"LEFT(%s || CAST({pk} AS varchar), 200), {patient} FROM {qn(source)} AS {qn('src')}"
+        )
     return sql, [*shared, meta.label_lower, f"{meta.verbose_name} #"]
+
+
+_VIEWS_INSERTS: dict[tuple[str, str, str, str], str] = {}  # the statements' text, per shape
 
 
 def do_insert_views(

@@ -6,7 +6,8 @@ class WorkqueueConfig(AppConfig):
     label = "workqueue"
 
     def ready(self) -> None:
-        from finclear.workqueue import checks, facts, receivers
+        # queries: its receivers forget a user's kept saved views when one changes
+        from finclear.workqueue import checks, facts, queries, receivers  # noqa: F401
 
         checks.register_facts(
             facts.load_facts,

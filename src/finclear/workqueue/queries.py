@@ -20,13 +20,16 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest
 
+from finclear.accounts.access import is_cache_used
 from finclear.accounts.scoping import facility_ids_for
 from finclear.audit.services import build_views_insert, record_row_views
 from finclear.rules.clearance import ITEM_FLAG, Item
@@ -566,8 +569,56 @@ def coverages_of(encounter: Any) -> list[Any]:
     )
 
 
-def saved_views(user: Any) -> QuerySet[SavedView]:
-    return SavedView.objects.filter(user=user).order_by("name")
+class SavedViewRow(NamedTuple):
+    pk: int
+    name: str
+    query: str
+
+
+SAVED_VIEWS_SECONDS = 300
+
+
+def saved_views_key(user_id: Any) -> str:
+    return f"finclear:saved-views:{user_id}"
+
+
+def saved_views(user: Any) -> list[SavedViewRow]:
+    """The user's saved views by name (what the worklist lists on every page).
+
+    Kept in the shared cache when the web processes share one (``accounts.access``'s
+    choice), for ``SAVED_VIEWS_SECONDS``: a save or deletion of any of the user's views
+    forgets the entry now and again when the transaction commits (``on_saved_view_changed``),
+    so the next page lists it. Writes that bypass Django's signals (``QuerySet.update``, raw
+    SQL) are seen when the entry expires.
+    """
+    kept = is_cache_used()
+    if kept:
+        found = cache.get(saved_views_key(user.pk))
+        if isinstance(found, list):
+            return [SavedViewRow(*row) for row in found]
+    rows = [
+        SavedViewRow(*row)
+        for row in SavedView.objects.filter(user=user)
+        .order_by("name")
+        .values_list("pk", "name", "query")
+    ]
+    if kept:
+        cache.set(saved_views_key(user.pk), [tuple(row) for row in rows], SAVED_VIEWS_SECONDS)
+    return rows
+
+
+def do_forget_saved_views(user_id: Any) -> None:
+    """Drop the user's kept saved views now and when the transaction commits (a page that
+    read the rows before the change committed may have kept them in between)."""
+    key = saved_views_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+@receiver(post_save, sender=SavedView, dispatch_uid="finclear-saved-view-saved")
+@receiver(post_delete, sender=SavedView, dispatch_uid="finclear-saved-view-gone")
+def on_saved_view_changed(sender: Any, instance: SavedView, **kwargs: Any) -> None:
+    do_forget_saved_views(instance.user_id)
 
 
 def open_tasks(assignee: Any = None) -> QuerySet[Task]:
