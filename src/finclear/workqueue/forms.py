@@ -44,13 +44,19 @@ class PlainSelect(forms.Select):
     ) -> SafeString:
         final = self.build_attrs(self.attrs, attrs)
         chosen = self.format_value(value)
-        choices = tuple(
-            ("" if option_value is None else str(option_value), label)
-            for option_value, label in self.choices
-        )
-        # Kept only for plain text labels: a safe or lazy label is drawn as it is each time.
-        plain = all(type(label) is str for _, label in choices)
-        texts, tags, joined = (option_tags if plain else option_tags.__wrapped__)(choices)
+        kept = getattr(self.choices, "func", None)
+        if isinstance(kept, KeptChoices):
+            texts, labels, tags = kept.drawn()  # with the options, from the cache
+            joined = "".join(tags)
+        else:
+            choices = tuple(
+                ("" if option_value is None else str(option_value), label)
+                for option_value, label in self.choices
+            )
+            labels = [label for _, label in choices]
+            # Kept only for plain text labels: a safe or lazy label is drawn each time.
+            plain = all(type(label) is str for label in labels)
+            texts, tags, joined = (option_tags if plain else option_tags.__wrapped__)(choices)
         # The first option whose value is chosen, as Django marks it (one, in a single select).
         if len(chosen) == 1:
             index = texts.index(chosen[0]) if chosen[0] in texts else None
@@ -61,7 +67,7 @@ class PlainSelect(forms.Select):
             options = joined
         else:
             chosen_tag = format_html(
-                '<option value="{}" selected>{}</option>', texts[index], choices[index][1]
+                '<option value="{}" selected>{}</option>', texts[index], labels[index]
             )
             options = "".join(tags[:index]) + chosen_tag + "".join(tags[index + 1 :])
         return format_html(
@@ -105,21 +111,45 @@ class PlainHiddenInput(PlainInputMixin, forms.HiddenInput):
 OPTIONS_TTL = 60  # seconds a process may draw the same options of a filter select
 
 
-def lazy_choices(
-    key: str, empty_label: str, read: Callable[[], Iterable[tuple[Any, str]]]
-) -> Callable[[], list[tuple[Any, str]]]:
-    """Choices read only when the select is drawn (validating reads none of them), and kept
-    ``OPTIONS_TTL`` seconds under ``key``: facilities, departments, providers, payers and
-    colleagues change far less often than specialists page through the worklist."""
+class KeptChoices:
+    """A filter select's choices, read only when the select is drawn or a value is checked
+    against them (validating a model filter reads its queryset instead), and kept
+    ``OPTIONS_TTL`` seconds under ``key`` in the cache, with their ``<option>`` tags:
+    facilities, departments, providers, payers and colleagues change far less often than
+    specialists page through the worklist, and drawing the same tags again for every page was
+    most of the selects' cost. The first choices are ``("", empty_label)`` and ``fixed``."""
 
-    def choices() -> list[tuple[Any, str]]:
-        options: list[tuple[Any, str]] | None = cache.get(key)
-        if options is None:
-            options = list(read())
-            cache.set(key, options, OPTIONS_TTL)
-        return [("", empty_label), *options]
+    def __init__(
+        self,
+        key: str,
+        empty_label: str,
+        read: Callable[[], Iterable[tuple[Any, str]]],
+        fixed: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.key = key + ":drawn"
+        self.head = (("", empty_label), *fixed)
+        self.read = read
 
-    return choices
+    def _entry(self) -> tuple[list[tuple[Any, str]], list[str], list[str], list[str]]:
+        entry = cache.get(self.key)
+        if not (isinstance(entry, tuple) and len(entry) == 4):
+            options = list(self.read())
+            choices = tuple(
+                ("" if value is None else str(value), str(label))
+                for value, label in (*self.head, *options)
+            )
+            texts, tags, _ = option_tags.__wrapped__(choices)
+            entry = (options, texts, [label for _, label in choices], tags)
+            cache.set(self.key, entry, OPTIONS_TTL)
+        return entry  # type: ignore[no-any-return]
+
+    def __call__(self) -> list[tuple[Any, str]]:
+        return [*self.head, *self._entry()[0]]
+
+    def drawn(self) -> tuple[list[str], list[str], list[str]]:
+        """(the options' values as text, their labels, their ``<option>`` tags unselected)."""
+        _, texts, labels, tags = self._entry()
+        return texts, labels, tags
 
 
 class AssigneeField(forms.ChoiceField):
@@ -209,14 +239,14 @@ class WorklistFilterForm(forms.Form):
                 self._set_queryset(name, build())
         ids = facility_ids_for(user)
         scope = "finclear:worklist-options:" + ("all" if ids is None else "-".join(map(str, ids)))
-        self.fields["facility"].choices = lazy_choices(  # type: ignore[attr-defined]
+        self.fields["facility"].choices = KeptChoices(  # type: ignore[attr-defined]
             f"{scope}:facility",
             "All my facilities",
             lambda: [
                 (pk, f"{c} {n}") for pk, c, n in facilities().values_list("pk", "code", "name")
             ],
         )
-        self.fields["department"].choices = lazy_choices(  # type: ignore[attr-defined]
+        self.fields["department"].choices = KeptChoices(  # type: ignore[attr-defined]
             f"{scope}:department",
             "Any department",
             lambda: [
@@ -224,7 +254,7 @@ class WorklistFilterForm(forms.Form):
                 for pk, c, n in departments().values_list("pk", "facility__code", "name")
             ],
         )
-        self.fields["provider"].choices = lazy_choices(  # type: ignore[attr-defined]
+        self.fields["provider"].choices = KeptChoices(  # type: ignore[attr-defined]
             f"{scope}:provider",
             "Any provider",
             lambda: [
@@ -234,23 +264,18 @@ class WorklistFilterForm(forms.Form):
                 )
             ],
         )
-        self.fields["payer"].choices = lazy_choices(  # type: ignore[attr-defined]
+        self.fields["payer"].choices = KeptChoices(  # type: ignore[attr-defined]
             f"{scope}:payer", "Any payer", lambda: list(payers().values_list("pk", "name"))
         )
         assignee = self.fields["assignee"]
         assert isinstance(assignee, AssigneeField)
         assignee.user = user
-        colleagues = lazy_choices(
+        assignee.choices = KeptChoices(
             f"{scope}:assignee",
             "Anyone",
             lambda: [(str(pk), name) for pk, name in workers(user).values_list("pk", "username")],
+            fixed=(("me", "Me"), ("unassigned", "Unassigned")),
         )
-
-        def assignee_choices() -> list[tuple[Any, str]]:
-            anyone, *others = colleagues()
-            return [anyone, ("me", "Me"), ("unassigned", "Unassigned"), *others]
-
-        assignee.choices = assignee_choices
 
     def _set_queryset(self, name: str, queryset: Any) -> None:
         field = self.fields[name]
