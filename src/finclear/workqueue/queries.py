@@ -64,9 +64,12 @@ SORTS = {
 PAGE_SIZE = 50
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CaseRow:
-    """One worklist row: what the list and the API show of a case, read as plain values."""
+    """One worklist row: what the list and the API show of a case, read as plain values.
+
+    Not frozen: a frozen dataclass sets each of its 29 fields through ``object.__setattr__``,
+    ten times the cost of a plain one (200 us a page of 50 rows); nothing changes a row."""
 
     id: int
     encounter_id: int
