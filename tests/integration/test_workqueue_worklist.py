@@ -379,3 +379,33 @@ def test_kept_saved_views_follow_every_write(settings, client_a: Client, special
     SavedView.objects.create(user=bob, name="Bob's")
     assert saved_view_reads(other)[0] == ["Bob's"]
     assert saved_view_reads(client_a) == ([], 0)
+
+
+def test_the_filter_options_are_one_cache_entry_read_again_when_old(
+    specialist, sites, monkeypatch
+) -> None:
+    """The selects' options of a scope are kept together: a form reads them once from the
+    cache and none from the database; a part older than OPTIONS_TTL is read again."""
+    from django.core.cache import cache as the_cache
+
+    from finclear.organizations.models import Department
+    from finclear.workqueue import forms as wq_forms
+
+    def draw() -> str:
+        form = wq_forms.WorklistFilterForm(None, user=specialist)
+        return "".join(str(form[name]) for name in ("facility", "department", "assignee"))
+
+    cache.clear()
+    first = draw()
+    reads = []
+    real_get = the_cache.get
+    monkeypatch.setattr(the_cache, "get", lambda key, *a: reads.append(key) or real_get(key, *a))
+    with CaptureQueriesContext(connection) as seen:
+        assert draw() == first
+    assert len(seen) == 0
+    assert len([k for k in reads if k.startswith("finclear:worklist-options:")]) == 1
+    Department.objects.create(facility=sites[0].facility, code="NEW", name="Newly opened")
+    assert "Newly opened" not in draw()  # kept
+    later = wq_forms.time.time() + wq_forms.OPTIONS_TTL + 1
+    monkeypatch.setattr(wq_forms.time, "time", lambda: later)
+    assert "Newly opened" in draw()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -111,44 +112,65 @@ class PlainHiddenInput(PlainInputMixin, forms.HiddenInput):
 OPTIONS_TTL = 60  # seconds a process may draw the same options of a filter select
 
 
+class KeptOptions:
+    """The options of every filter select of one facility scope, kept together in one cache
+    entry (``key``): a page reads its five selects' options in one cache read. Each select's
+    part is read from the database when missing or older than ``OPTIONS_TTL`` seconds, and
+    the entry written back; the entry is read once per form."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.parts: dict[str, tuple[float, Any]] | None = None
+
+    def part(self, name: str, build: Callable[[], Any]) -> Any:
+        if self.parts is None:
+            found = cache.get(self.key)
+            self.parts = dict(found) if isinstance(found, dict) else {}
+        kept = self.parts.get(name)
+        now = time.time()
+        if kept is None or now - kept[0] > OPTIONS_TTL:
+            kept = self.parts[name] = (now, build())
+            cache.set(self.key, self.parts, OPTIONS_TTL)
+        return kept[1]
+
+
 class KeptChoices:
     """A filter select's choices, read only when the select is drawn or a value is checked
     against them (validating a model filter reads its queryset instead), and kept
-    ``OPTIONS_TTL`` seconds under ``key`` in the cache, with their ``<option>`` tags:
-    facilities, departments, providers, payers and colleagues change far less often than
-    specialists page through the worklist, and drawing the same tags again for every page was
-    most of the selects' cost. The first choices are ``("", empty_label)`` and ``fixed``."""
+    ``OPTIONS_TTL`` seconds as ``name`` of ``options`` (``KeptOptions``), with their
+    ``<option>`` tags: facilities, departments, providers, payers and colleagues change far
+    less often than specialists page through the worklist, and drawing the same tags again
+    for every page was most of the selects' cost. The first choices are
+    ``("", empty_label)`` and ``fixed``."""
 
     def __init__(
         self,
-        key: str,
+        options: KeptOptions,
+        name: str,
         empty_label: str,
         read: Callable[[], Iterable[tuple[Any, str]]],
         fixed: tuple[tuple[str, str], ...] = (),
     ) -> None:
-        self.key = key + ":drawn"
+        self.options = options
+        self.name = name
         self.head = (("", empty_label), *fixed)
         self.read = read
 
-    def _entry(self) -> tuple[list[tuple[Any, str]], list[str], list[str], list[str]]:
-        entry = cache.get(self.key)
-        if not (isinstance(entry, tuple) and len(entry) == 4):
-            options = list(self.read())
-            choices = tuple(
-                ("" if value is None else str(value), str(label))
-                for value, label in (*self.head, *options)
-            )
-            texts, tags, _ = option_tags.__wrapped__(choices)
-            entry = (options, texts, [label for _, label in choices], tags)
-            cache.set(self.key, entry, OPTIONS_TTL)
-        return entry  # type: ignore[no-any-return]
+    def _build(self) -> tuple[list[tuple[Any, str]], list[str], list[str], list[str]]:
+        options = list(self.read())
+        choices = tuple(
+            ("" if value is None else str(value), str(label))
+            for value, label in (*self.head, *options)
+        )
+        texts, tags, _ = option_tags.__wrapped__(choices)
+        return options, texts, [label for _, label in choices], tags
 
     def __call__(self) -> list[tuple[Any, str]]:
-        return [*self.head, *self._entry()[0]]
+        return [*self.head, *self.options.part(self.name, self._build)[0]]
 
     def drawn(self) -> tuple[list[str], list[str], list[str]]:
         """(the options' values as text, their labels, their ``<option>`` tags unselected)."""
-        _, texts, labels, tags = self._entry()
+        _, texts, labels, tags = self.options.part(self.name, self._build)
         return texts, labels, tags
 
 
@@ -239,15 +261,18 @@ class WorklistFilterForm(forms.Form):
                 self._set_queryset(name, build())
         ids = facility_ids_for(user)
         scope = "finclear:worklist-options:" + ("all" if ids is None else "-".join(map(str, ids)))
+        kept = KeptOptions(f"{scope}:drawn")
         self.fields["facility"].choices = KeptChoices(  # type: ignore[attr-defined]
-            f"{scope}:facility",
+            kept,
+            "facility",
             "All my facilities",
             lambda: [
                 (pk, f"{c} {n}") for pk, c, n in facilities().values_list("pk", "code", "name")
             ],
         )
         self.fields["department"].choices = KeptChoices(  # type: ignore[attr-defined]
-            f"{scope}:department",
+            kept,
+            "department",
             "Any department",
             lambda: [
                 (pk, f"{c} · {n}")
@@ -255,7 +280,8 @@ class WorklistFilterForm(forms.Form):
             ],
         )
         self.fields["provider"].choices = KeptChoices(  # type: ignore[attr-defined]
-            f"{scope}:provider",
+            kept,
+            "provider",
             "Any provider",
             lambda: [
                 (pk, f"{first} {last}{f', {cred}' if cred else ''}")
@@ -265,13 +291,14 @@ class WorklistFilterForm(forms.Form):
             ],
         )
         self.fields["payer"].choices = KeptChoices(  # type: ignore[attr-defined]
-            f"{scope}:payer", "Any payer", lambda: list(payers().values_list("pk", "name"))
+            kept, "payer", "Any payer", lambda: list(payers().values_list("pk", "name"))
         )
         assignee = self.fields["assignee"]
         assert isinstance(assignee, AssigneeField)
         assignee.user = user
         assignee.choices = KeptChoices(
-            f"{scope}:assignee",
+            kept,
+            "assignee",
             "Anyone",
             lambda: [(str(pk), name) for pk, name in workers(user).values_list("pk", "username")],
             fixed=(("me", "Me"), ("unassigned", "Unassigned")),
