@@ -221,8 +221,9 @@ def test_the_worklist_page_and_api_after_a_change_of_facilities(settings, sites)
     assert not [sql for sql in warm if "auth_permission" in sql or "accounts_userprofile" in sql]
     settings.FINCLEAR_ACCESS_CACHE = False
     read = page_sql(client, "/worklist/")
-    # permissions (2), the all-facility role, the facilities, and the session's user
-    assert len(read) - len(warm) == 5
+    # permissions (2), the all-facility role, the facilities, the session's user and the
+    # user's saved views
+    assert len(read) - len(warm) == 6
     settings.FINCLEAR_ACCESS_CACHE = True
     user.profile.facilities.set([sites[1].facility])
     assert shown() == {cases[sites[1].facility.pk]}
