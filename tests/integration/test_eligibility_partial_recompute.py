@@ -276,3 +276,45 @@ def test_a_batchs_partial_recompute_decides_as_the_full_one(
 
     assert partial == [decided(encounter) for encounter in encounters]
     assert len(partial_queries) < len(full_queries)  # it did recompute in part
+
+
+def test_an_estimate_recalculated_from_the_rows_held_is_the_one_read_back_would_make(
+    payer, committed
+):
+    """A verification recalculates the estimate from the benefit rows it has just written,
+    not read back: the estimate is the check's, and recalculating it from the rows as stored
+    finds its inputs unchanged (nothing written)."""
+    from finclear.estimates.services import do_estimate_encounters
+
+    clinic = Clinic()
+    with committed():
+        encounter = estimated_otherwise(clinic)
+    with committed():  # apart: what the setup marked is recalculated at its own commit
+        check = services.do_verify(encounter)
+    current = Estimate.objects.get(encounter=encounter, is_current=True)
+    assert current.eligibility_check_id == check.pk
+    assert do_estimate_encounters([encounter.pk], only_existing=True, recompute=False) == 0
+    assert Estimate.objects.get(encounter=encounter, is_current=True).pk == current.pk
+
+
+def test_the_batch_recalculates_the_estimates_from_the_rows_it_holds_as_read_back_would(
+    payer, committed
+):
+    from finclear.estimates.services import do_estimate_encounters
+
+    clinics = [Clinic(code=code) for code in ("NORTH", "SOUTH", "EAST")]
+    with committed():
+        encounters = [estimated(clinic) for clinic in clinics]
+    with committed():
+        run = batch.do_start_batch(7, triggered_by="test", chunk_size=2, enqueue=False)
+        for chunk_id in run.chunks.values_list("pk", flat=True):
+            batch.do_run_chunk(chunk_id, worker="test")
+    checks = dict(EligibilityCheck.objects.filter(batch_run=run).values_list("encounter_id", "pk"))
+    made_from = dict(
+        Estimate.objects.filter(encounter__in=encounters, is_current=True).values_list(
+            "encounter_id", "eligibility_check_id"
+        )
+    )
+    assert made_from == checks and len(checks) == len(encounters)
+    ids = [e.pk for e in encounters]
+    assert do_estimate_encounters(ids, only_existing=True, recompute=False) == 0

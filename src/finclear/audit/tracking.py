@@ -10,6 +10,7 @@ services that use them record their own events.
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
@@ -25,12 +26,30 @@ _DEFERRED = object()
 _UNTRACKED_FIELDS = frozenset({"created_at", "updated_at"})
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None), Decimal})
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (a list or dict field), made without ``copy.deepcopy``'s
+    memo and dispatch: plain dicts and lists are rebuilt, immutable scalars shared (as
+    ``deepcopy`` shares them); anything else is left to ``deepcopy``. A check's benefit rows
+    are thousands of values, copied on every save and load of the row."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_json(item) for item in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
 def take_snapshot(instance: models.Model) -> None:
     values = {}
     for field in instance._meta.concrete_fields:
         value = instance.__dict__.get(field.attname, _DEFERRED)
         if isinstance(value, list | dict):
-            value = copy.deepcopy(value)
+            value = copy_json(value)
         values[field.attname] = value
     setattr(instance, _SNAPSHOT, values)
 

@@ -50,7 +50,10 @@ from finclear.rules.benefits import (
 )
 from finclear.scheduling.models import Encounter
 from finclear.workqueue.models import ClearanceCase, Task, TaskKind, TaskStatus
-from finclear.workqueue.services import do_ensure_case, do_recompute_cases
+from finclear.workqueue.services import (
+    do_lock_case,
+    do_recompute_locked,
+)
 
 log = logging.getLogger("finclear.eligibility")
 
@@ -345,9 +348,14 @@ def do_apply_tasks(checks: list[tuple[EligibilityCheck, ClearanceCase]]) -> int:
 CHECKED_BY_DATABASE = ["encounter", "coverage", "batch_run", "user"]
 
 
+# The benefit rows are built here (``benefit_rows_json``: strings, numbers, lists): validating
+# them would encode every row to JSON once more only to find it encodable, as the insert does.
+NOT_VALIDATED = [*CHECKED_BY_DATABASE, "benefits"]
+
+
 def do_save_check(check: EligibilityCheck) -> None:
     """Validate and insert one check (its audit event is written by the save signal)."""
-    check.full_clean(exclude=CHECKED_BY_DATABASE, validate_unique=False, validate_constraints=False)
+    check.full_clean(exclude=NOT_VALIDATED, validate_unique=False, validate_constraints=False)
     check.save()
 
 
@@ -367,7 +375,9 @@ def do_refresh_estimates(checks: list[EligibilityCheck]) -> int:
         return 0
     from finclear.estimates.services import do_refresh_for_benefits
 
-    return do_refresh_for_benefits(new_rows, recompute=False)
+    # The rows just written, by check: the recalculation does not read them back.
+    written = {check.pk: check.benefits for check in checks if check.encounter_id in new_rows}
+    return do_refresh_for_benefits(new_rows, recompute=False, check_rows=written)
 
 
 def build_changed(estimates_refreshed: int) -> set[str]:
@@ -395,11 +405,13 @@ def do_record_check(
             batch_run=batch_run,
             idempotency_key=idempotency_key,
         )
+        # The case first, locked: one read serves the tasks and the recompute, and two
+        # verifications of one case take their turns from the start.
+        case = do_lock_case(done.encounter)
         do_save_check(check)
-        case = do_ensure_case(done.encounter)
         do_apply_tasks([(check, case)])
         refreshed = do_refresh_estimates([check])
-        do_recompute_cases([case.pk], changed=build_changed(refreshed))
+        do_recompute_locked(case, changed=build_changed(refreshed))
     log.info(
         "eligibility check #%s encounter #%s payer %s: %s (%s attempts)",
         check.pk,
@@ -468,8 +480,8 @@ def do_verify_manually(
         manual_reference=reference.strip()[:100],
         manual_note=note.strip(),
     )
+    case = do_lock_case(encounter)
     do_save_check(check)
-    case = do_ensure_case(encounter)
     do_apply_tasks([(check, case)])
-    do_recompute_cases([case.pk], changed=build_changed(0))
+    do_recompute_locked(case, changed=build_changed(0))
     return check

@@ -154,12 +154,17 @@ def _from_amounts(amounts: Amounts) -> Accumulator | None:
 
 
 def _tier(rows: Sequence[BenefitRow], network: str) -> TierAccumulators | None:
+    """The plan's accumulators in a network tier: its service type 30 line's amounts.
+
+    Only the plan coverage rows are summarized: a (service type, network) line is made from
+    its own rows alone, in the same order, so the others (most of a 271) change nothing.
+    """
     networks = (network, "") if network == "in" else (network,)
     plan = next(
         (
             s
-            for s in summarize_benefits(rows)
-            if s.service_type == PLAN_COVERAGE and s.network in networks
+            for s in summarize_benefits(r for r in rows if r.service_type == PLAN_COVERAGE)
+            if s.network in networks
         ),
         None,
     )

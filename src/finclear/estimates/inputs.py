@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -145,11 +145,15 @@ class CheckBenefits:
     requested_at: dt.datetime
 
 
-def _latest_checks(encounter_ids: Sequence[int]) -> dict[tuple[int, int], CheckBenefits]:
+def _latest_checks(
+    encounter_ids: Sequence[int], known: Mapping[int, list[dict[str, Any]]] | None = None
+) -> dict[tuple[int, int], CheckBenefits]:
     """The latest check with benefit rows of an active coverage, per (encounter, coverage).
 
     Two queries of plain values: which check is the latest (no JSON read), then the benefit
     rows of those alone (older checks' rows, and model instances, cost a copy each).
+    ``known``: rows the caller holds already, by check id (checks it has just written): not
+    read back. The first query still decides which check is the latest.
     """
     rows = (
         EligibilityCheck.objects.filter(
@@ -157,18 +161,21 @@ def _latest_checks(encounter_ids: Sequence[int]) -> dict[tuple[int, int], CheckB
         )
         .exclude(benefits=[])
         .order_by("encounter_id", "coverage_id", "-requested_at", "-pk")
-        .values_list("pk", "encounter_id", "coverage_id")
+        .values_list("pk", "encounter_id", "coverage_id", "requested_at")
     )
-    latest_pk: dict[tuple[int, int], int] = {}
-    for pk, encounter_id, coverage_id in rows:
-        latest_pk.setdefault((encounter_id, coverage_id), pk)
-    found = {
-        pk: CheckBenefits(pk, benefits, requested_at)
-        for pk, benefits, requested_at in EligibilityCheck.objects.filter(
-            pk__in=latest_pk.values()
-        ).values_list("pk", "benefits", "requested_at")
+    latest: dict[tuple[int, int], tuple[int, dt.datetime]] = {}
+    for pk, encounter_id, coverage_id, requested_at in rows:
+        latest.setdefault((encounter_id, coverage_id), (pk, requested_at))
+    held = known or {}
+    to_read = [pk for pk, _ in latest.values() if pk not in held]
+    found = dict(held)
+    if to_read:
+        found.update(EligibilityCheck.objects.filter(pk__in=to_read).values_list("pk", "benefits"))
+    return {
+        key: CheckBenefits(pk, found[pk], requested_at)
+        for key, (pk, requested_at) in latest.items()
+        if pk in found
     }
-    return {key: found[pk] for key, pk in latest_pk.items() if pk in found}
 
 
 def _stay_days(lines: Sequence[LineFacts]) -> int:
@@ -206,9 +213,11 @@ def price_inpatient(
 
 
 def load_inputs(
-    encounter_ids: Iterable[int], book: ContractBook | None = None
+    encounter_ids: Iterable[int],
+    book: ContractBook | None = None,
+    known_rows: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> dict[int, EstimateInputs]:
-    """The inputs of each encounter's estimate."""
+    """The inputs of each encounter's estimate (``known_rows``: see ``_latest_checks``)."""
     ids = sorted(set(encounter_ids))
     encounters = list(
         Encounter.objects.filter(pk__in=ids).select_related(
@@ -234,7 +243,7 @@ def load_inputs(
         .order_by("patient_id", "order", "pk")
     ):
         coverages[coverage.patient_id].append(coverage)
-    checks = _latest_checks(ids)
+    checks = _latest_checks(ids, known_rows)
     requests: dict[int, dt.date] = {}
     for encounter_id, day in GfeRequest.objects.filter(encounter_id__in=ids).values_list(
         "encounter_id", "requested_on"

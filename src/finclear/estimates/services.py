@@ -180,12 +180,15 @@ def do_estimate_encounters(
     only_existing: bool = False,
     reason: str = "",
     recompute: bool = True,
+    known_rows: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> int:
     """Estimate many encounters: those without a current estimate, or whose inputs changed.
 
     ``only_existing`` recalculates current estimates whose inputs changed and makes no new
     ones. ``recompute=False`` leaves the clearance cases to the caller (the demo pipeline
-    recomputes every case in its last step). Returns how many estimates were written.
+    recomputes every case in its last step). ``known_rows``: benefit rows by eligibility
+    check id that the caller has just written, used rather than read back. Returns how many
+    estimates were written.
     """
     ids = sorted(set(encounter_ids))
     book: ContractBook | None = None  # read once, and only when there is something to price
@@ -209,7 +212,7 @@ def do_estimate_encounters(
             continue
         if book is None:
             book = load_book()
-        inputs = load_inputs(sorted(with_lines), book)
+        inputs = load_inputs(sorted(with_lines), book, known_rows)
         batch = []
         for pk in sorted(with_lines):
             item = inputs[pk]
@@ -221,24 +224,36 @@ def do_estimate_encounters(
     return written
 
 
-def do_refresh_estimates(encounter_ids: Iterable[int], *, recompute: bool = True) -> int:
+def do_refresh_estimates(
+    encounter_ids: Iterable[int],
+    *,
+    recompute: bool = True,
+    known_rows: Mapping[int, list[dict[str, Any]]] | None = None,
+) -> int:
     """Recalculate the current estimates whose inputs changed (new benefits, lines, prices).
 
     ``recompute=False``: the caller recomputes the clearance cases itself, once, afterwards
     (the eligibility service does, in the transaction that records the checks).
     """
-    return do_estimate_encounters(encounter_ids, only_existing=True, recompute=recompute)
+    return do_estimate_encounters(
+        encounter_ids, only_existing=True, recompute=recompute, known_rows=known_rows
+    )
 
 
 def do_refresh_for_benefits(
-    new_rows: Mapping[int, tuple[int, list[dict[str, Any]]]], *, recompute: bool = True
+    new_rows: Mapping[int, tuple[int, list[dict[str, Any]]]],
+    *,
+    recompute: bool = True,
+    check_rows: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> int:
     """Refresh the estimates of encounters that got new benefit rows from an active 271.
 
     ``new_rows``: encounter id -> (coverage id, the check's normalized rows). An encounter whose
     current estimate was made from the same coverage's identical rows is skipped with no more
     than the one query that reads them: its inputs did not change (what else feeds an estimate,
-    lines, coverages, prices, refreshes it through its own path).
+    lines, coverages, prices, refreshes it through its own path). ``check_rows``: the same
+    rows by check id (the caller has just written them): the recalculation uses them rather
+    than reading them back.
     """
     if not new_rows:
         return 0
@@ -251,7 +266,9 @@ def do_refresh_for_benefits(
         )
     }
     changed = [pk for pk, new in new_rows.items() if pk in made_from and made_from[pk] != new]
-    return do_refresh_estimates(changed, recompute=recompute) if changed else 0
+    if not changed:
+        return 0
+    return do_refresh_estimates(changed, recompute=recompute, known_rows=check_rows)
 
 
 @transaction.atomic

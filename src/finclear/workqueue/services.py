@@ -146,15 +146,55 @@ def do_recompute_cases(case_ids: Iterable[int], *, changed: Iterable[str] | None
     return done
 
 
-@transaction.atomic(savepoint=False)  # inside a caller's transaction, its failure is theirs
-def _recompute_batch(ids: list[int], changed: frozenset[str] | None = None) -> int:
-    # Open cases are picked here rather than in SQL: given the status, SQLite's planner walks
-    # every encounter in that status instead of the batch's primary keys.
-    rows = list(
+def do_lock_case(encounter: Encounter) -> ClearanceCase:
+    """The encounter's case, locked for this transaction (with its encounter and facility, as
+    ``do_recompute_locked`` reads them), created ``pending`` first if it has none.
+
+    A writer that records a fact and then recomputes the case (a verification) reads the case
+    once this way instead of twice (``do_ensure_case``, then the recompute's own locked read).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("do_lock_case: call it in a transaction")
+    found = list(
         ClearanceCase.objects.select_for_update(of=("self",))
         .select_related("encounter__facility")
-        .filter(pk__in=ids)
-        .order_by("pk")
+        .filter(encounter_id=encounter.pk)
+    )
+    if found:
+        return found[0]
+    _create_case(encounter)
+    return (
+        ClearanceCase.objects.select_for_update(of=("self",))
+        .select_related("encounter__facility")
+        .get(encounter_id=encounter.pk)
+    )
+
+
+def do_recompute_locked(case: ClearanceCase, *, changed: Iterable[str] | None = None) -> int:
+    """``do_recompute_cases`` of one case the caller read with ``do_lock_case`` in this
+    transaction (the row is not read again); returns 1 if it was open, else 0."""
+    done = _recompute_batch([case.pk], None if changed is None else frozenset(changed), [case])
+    _forget_counts()
+    return done
+
+
+@transaction.atomic(savepoint=False)  # inside a caller's transaction, its failure is theirs
+def _recompute_batch(
+    ids: list[int],
+    changed: frozenset[str] | None = None,
+    locked: list[ClearanceCase] | None = None,
+) -> int:
+    # Open cases are picked here rather than in SQL: given the status, SQLite's planner walks
+    # every encounter in that status instead of the batch's primary keys.
+    rows = (
+        locked
+        if locked is not None
+        else list(
+            ClearanceCase.objects.select_for_update(of=("self",))
+            .select_related("encounter__facility")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
     )
     cases = [case for case in rows if case.encounter.status in OPEN_ENCOUNTER_STATUSES]
     open_ids = {case.pk for case in cases}
