@@ -197,3 +197,88 @@ def test_json_datetime_writes_what_ninjas_encoder_writes(value) -> None:
     from finclear.api.workqueue import json_datetime
 
     assert json.dumps(json_datetime(value)) == json.dumps(value, cls=NinjaJSONEncoder)
+
+
+texts = st.text(max_size=12)
+times = st.one_of(st.none(), st.datetimes(timezones=st.just(dt.UTC)))
+ids = st.integers(1, 2**63 - 1)
+
+
+@given(
+    strings=st.tuples(texts, texts, texts, texts, texts),
+    items=st.lists(st.tuples(texts, texts), max_size=3),
+    money=st.tuples(
+        *[st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False)] * 2
+    ),
+    stamps=st.tuples(times, times, times),
+    numbers=st.tuples(ids, ids, ids, st.integers(-(2**31), 2**31 - 1)),
+    optional=st.tuples(st.one_of(st.none(), ids), st.one_of(st.none(), ids)),
+    owner=st.one_of(st.none(), texts),
+    overridden=st.sampled_from(["", "cleared"]),
+    due=st.dates(),
+)
+def test_a_row_is_what_the_schema_makes_of_it(
+    strings, items, money, stamps, numbers, optional, owner, overridden, due
+) -> None:
+    """Whatever the text (quotes, control characters, non-ASCII), the numbers and the times,
+    a row's JSON is what json.dumps writes of CaseOut's rendering of it."""
+    from ninja.responses import NinjaJSONEncoder
+
+    from finclear.api.workqueue import CaseOut, row_json
+    from finclear.workqueue.queries import CaseRow
+
+    status, computed, reason, explained, mrn = strings
+    row = CaseRow(
+        id=numbers[0],
+        encounter_id=numbers[1],
+        patient_id=numbers[2],
+        status=status,
+        computed_status=computed,
+        status_reason=reason,
+        override_status=overridden,
+        open_items=[{"item": i, "reason": r} for i, r in items],
+        priority=numbers[3],
+        priority_explained=explained,
+        payer_at_risk=money[0],
+        patient_at_risk=money[1],
+        due_date=due,
+        scheduled_at=stamps[0],
+        claimed_at=stamps[1],
+        computed_at=stamps[2],
+        facility_id=optional[0],
+        facility_code=None,
+        time_zone=None,
+        payer_id=optional[1],
+        payer_name=None,
+        owner_id=None,
+        owner_name=owner,
+        mrn=mrn,
+        patient_first_name="",
+        patient_last_name="",
+        department="",
+        provider_first_name="",
+        provider_last_name="",
+    )
+    fields = {
+        "id": row.id,
+        "encounter_id": row.encounter_id,
+        "patient_id": row.patient_id,
+        "status": row.status,
+        "computed_status": row.computed_status,
+        "status_reason": row.status_reason,
+        "overridden": bool(row.override_status),
+        "open_items": row.open_items,
+        "priority": row.priority,
+        "priority_explained": row.priority_explained,
+        "payer_at_risk": row.payer_at_risk,
+        "patient_at_risk": row.patient_at_risk,
+        "due_date": row.due_date,
+        "scheduled_at": row.scheduled_at,
+        "facility_id": row.facility_id,
+        "payer_id": row.payer_id,
+        "owner": row.owner_name,
+        "claimed_at": row.claimed_at,
+        "computed_at": row.computed_at,
+    }
+    schema_made = CaseOut.model_validate(fields).model_dump()
+    assert row_json(row) == json.dumps(schema_made, cls=NinjaJSONEncoder)
