@@ -5,6 +5,7 @@ data is audited; every action checks its permission here and in the API alike.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from finclear.audit.services import record_view
@@ -44,6 +45,22 @@ BULK_ACTIONS = {
     "verify_eligibility": VERIFY,
 }
 TAB_LABELS = dict([(TODO, "To do"), *[(s.value, s.label) for s in TAB_ORDER], (queries.ALL, "All")])
+
+
+@functools.lru_cache(maxsize=16)
+def _urls_for(prefix: str, urlconf: str | None) -> dict[str, str]:
+    urls = {name: reverse(f"workqueue:{name}") for name in ("worklist", "claim_next", "save_view")}
+    urls["bulk"] = reverse("workqueue:bulk")
+    # Rows link to "<cases><pk>/", saved views are deleted at "<views><pk>/delete/".
+    urls["cases"] = reverse("workqueue:workspace", args=[0])[: -len("0/")]
+    urls["views"] = reverse("workqueue:delete_view", args=[0])[: -len("0/delete/")]
+    return urls
+
+
+def worklist_urls() -> dict[str, str]:
+    """The worklist page's own addresses, reversed once per script prefix and URLconf (the
+    page reversed six on every request)."""
+    return _urls_for(get_script_prefix(), get_urlconf())
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -98,8 +115,8 @@ def build_worklist_context(request: HttpRequest) -> dict[str, Any]:
                     "active": value == worklist.tab,
                 }
             )
-    # Rows link to "<cases_url><pk>/": one reverse() per page instead of three per row.
-    cases_url = reverse("workqueue:workspace", args=[0])[: -len("0/")]
+    urls = worklist_urls()
+    cases_url = urls["cases"]  # rows link to "<cases_url><pk>/"
     can_work = request.user.has_perm(WORK)
     return {
         "form": form,
@@ -113,6 +130,7 @@ def build_worklist_context(request: HttpRequest) -> dict[str, Any]:
         "can_work": can_work,
         "can_verify": request.user.has_perm(VERIFY),
         "cases_url": cases_url,
+        "urls": urls,
     }
 
 
