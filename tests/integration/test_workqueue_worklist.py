@@ -12,6 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from hypothesis import given
+from hypothesis import strategies as st
 
 from finclear.audit.models import AuditEvent
 from finclear.workqueue.models import ClearanceCase, SavedView
@@ -409,3 +412,24 @@ def test_the_filter_options_are_one_cache_entry_read_again_when_old(
     later = wq_forms.time.time() + wq_forms.OPTIONS_TTL + 1
     monkeypatch.setattr(wq_forms.time, "time", lambda: later)
     assert "Newly opened" in draw()
+
+
+@given(
+    attrs=st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(
+            st.text(max_size=8),
+            st.booleans(),
+            st.none(),
+            st.integers(),
+            st.text(max_size=8).map(mark_safe),
+        ),
+        max_size=6,
+    )
+)
+def test_plain_flatatt_writes_what_djangos_flatatt_writes(attrs) -> None:
+    from django.forms.utils import flatatt
+
+    from finclear.workqueue.forms import plain_flatatt
+
+    assert plain_flatatt(attrs) == flatatt(attrs)
