@@ -2,8 +2,9 @@
 
 Fifty rows of a dozen cells each through the template engine cost more CPU than the rest of
 the page together (every variable and filter is resolved per row). Here each text is escaped
-once with ``html.escape`` (numbers need none) and the row is one ``str.format``. The markup is
-the one the template had.
+once with ``html.escape`` (numbers need none; the texts a page repeats, once per page) and the
+row is one f-string (``str.format`` with nineteen keywords cost a third of the rows). The
+markup is the one the template had.
 """
 
 from __future__ import annotations
@@ -21,21 +22,6 @@ from finclear.workqueue.models import CaseStatus
 from finclear.workqueue.queries import CaseRow
 
 STATUS_LABELS = {str(s.value): str(s.label) for s in CaseStatus}
-ROW = (
-    '<tr data-row data-href="{url}" tabindex="-1" id="case-{pk}">'
-    '<td><input type="checkbox" name="case" value="{pk}" aria-label="Select item {pk}"></td>'
-    '<td class="num" title="{explained}">{priority}</td>'
-    "<td>{when}</td>"
-    '<td><a href="{url}" data-open>{last}, {first}</a><div class="muted small">MRN {mrn}</div></td>'
-    "<td>{facility} · {department}"
-    '<div class="muted small">{provider_last}, {provider_first}</div></td>'
-    "<td>{payer}</td>"
-    '<td><span class="badge {status}">{status_label}</span>{override}</td>'
-    "<td>{items}</td>"
-    "<td>{owner}</td>"
-    "<td>{claim}</td>"
-    "</tr>\n"
-)
 # htmx posts the claim (the winner goes to the workspace, a refusal shows in #wq-alert);
 # without script the button submits the form to the same address.
 CLAIM = (
@@ -74,39 +60,63 @@ def build_items(row: CaseRow) -> str:
     """The open items as chips (escaped HTML)."""
     if not row.open_items:
         return NO_ITEMS
+    return _chips(tuple((str(i["item"]), str(i["reason"])) for i in row.open_items))
+
+
+def _chips(items: tuple[tuple[str, str], ...]) -> str:
     return "".join(
-        f'<span class="chip" title="{escape(str(i["reason"]))}">{escape(str(i["item"]))}</span> '
-        for i in row.open_items
+        f'<span class="chip" title="{escape(reason)}">{escape(item)}</span> '
+        for item, reason in items
     )
 
 
 def build_rows_html(rows: Iterable[CaseRow], cases_url: str, can_work: bool) -> SafeString:
-    """The ``<tr>`` of each row; ``cases_url`` + pk + "/" is its workspace."""
+    """The ``<tr>`` of each row; ``cases_url`` + pk + "/" is its workspace.
+
+    The texts a page repeats (facility, department, provider, payer, status, owner, the open
+    items' chips) are escaped once per page: escaping each again cost a fifth of the rows."""
     base = escape(cases_url)
+    seen: dict[str, str] = {}
+    chips: dict[tuple[tuple[str, str], ...], str] = {}
+
+    def once(text: str) -> str:
+        done = seen.get(text)
+        if done is None:
+            done = seen[text] = escape(text)
+        return done
+
     out = []
     for row in rows:
-        url = f"{base}{int(row.id)}/"
+        pk = int(row.id)
+        url = f"{base}{pk}/"
+        if row.open_items:
+            key = tuple((str(i["item"]), str(i["reason"])) for i in row.open_items)
+            items = chips.get(key)
+            if items is None:
+                items = chips[key] = _chips(key)
+        else:
+            items = NO_ITEMS
+        claim = CLAIM.format(url=url) if can_work and not row.owner_id else ""
+        # ROW's markup as an f-string: str.format with nineteen keywords was a third of this.
         out.append(
-            ROW.format(
-                url=url,
-                pk=int(row.id),
-                explained=escape(row.priority_explained),
-                priority=int(row.priority),
-                when=escape(build_when(row)),
-                last=escape(row.patient_last_name),
-                first=escape(row.patient_first_name),
-                mrn=escape(row.mrn),
-                facility=escape(row.facility_code or ""),
-                department=escape(row.department or ""),
-                provider_last=escape(row.provider_last_name or ""),
-                provider_first=escape(row.provider_first_name or ""),
-                payer=escape(row.payer_name or "No coverage"),
-                status=escape(row.status),
-                status_label=escape(STATUS_LABELS.get(row.status, row.status)),
-                override=OVERRIDE if row.override_status else "",
-                items=build_items(row),
-                owner=escape(row.owner_name or "—"),
-                claim=CLAIM.format(url=url) if can_work and not row.owner_id else "",
-            )
+            f'<tr data-row data-href="{url}" tabindex="-1" id="case-{pk}">'
+            f'<td><input type="checkbox" name="case" value="{pk}" '
+            f'aria-label="Select item {pk}"></td>'
+            f'<td class="num" title="{once(row.priority_explained)}">{int(row.priority)}</td>'
+            f"<td>{escape(build_when(row))}</td>"
+            f'<td><a href="{url}" data-open>{escape(row.patient_last_name)}, '
+            f"{escape(row.patient_first_name)}</a>"
+            f'<div class="muted small">MRN {escape(row.mrn)}</div></td>'
+            f"<td>{once(row.facility_code or '')} · {once(row.department or '')}"
+            f'<div class="muted small">{once(row.provider_last_name or "")}, '
+            f"{once(row.provider_first_name or '')}</div></td>"
+            f"<td>{once(row.payer_name or 'No coverage')}</td>"
+            f'<td><span class="badge {once(row.status)}">'
+            f"{once(STATUS_LABELS.get(row.status, row.status))}</span>"
+            f"{OVERRIDE if row.override_status else ''}</td>"
+            f"<td>{items}</td>"
+            f"<td>{once(row.owner_name or '—')}</td>"
+            f"<td>{claim}</td>"
+            "</tr>\n"
         )
     return mark_safe("".join(out))  # every value above is escaped or a number
