@@ -433,3 +433,26 @@ def test_plain_flatatt_writes_what_djangos_flatatt_writes(attrs) -> None:
     from finclear.workqueue.forms import plain_flatatt
 
     assert plain_flatatt(attrs) == flatatt(attrs)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "tab=at_risk",
+        "sort=date&page=2&item=estimate",
+        "assignee=me&date_from=2026-01-02&tab=all",
+    ],
+)
+def test_the_tabs_keep_the_filters_as_querydict_writes_them(client_a: Client, query) -> None:
+    from django.http import QueryDict
+
+    response = client_a.get(f"/worklist/?{query}")
+    expected = []
+    for tab in response.context["tabs"]:
+        q = QueryDict(query, mutable=True)
+        for name in ("page", "csrfmiddlewaretoken", "tab"):
+            q.pop(name, None)
+        q["tab"] = tab["value"]
+        expected.append(q.urlencode())
+    assert [tab["query"] for tab in response.context["tabs"]] == expected
