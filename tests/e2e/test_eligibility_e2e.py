@@ -328,3 +328,53 @@ def test_a_batch_verifies_the_schedule_over_http(connected, site):
     for check in EligibilityCheck.objects.filter(batch_run=run):
         assert check.raw_270.startswith("ST*270*") and check.raw_271.startswith("ST*271*")
         assert check.payload_id
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_verify_a_batch_over_http(payersim, site, tmp_path, monkeypatch):
+    """``--processes``: the chunks run in worker processes of their own (``db_worker``), which
+    open the test database and read the payers file, never this process's memory."""
+    import os
+
+    from django.db import connection
+
+    from finclear.eligibility import workers
+    from finclear.eligibility.models import BatchChunk
+    from finclear.workqueue.models import ClearanceCase
+
+    members = [fresh_subscriber(), dependent(), terminated()]
+    encounters = [register(site, m) for m in members]
+    days = max((START - dt.date.today()).days + 1, 1)
+    payers_file = tmp_path / "payers.toml"
+    payers_file.write_text(
+        "\n".join(
+            f'[payers."{payer_id}"]\nurl = "{payersim.base_url}/core/mime"\nprotocol = "mime"\n'
+            f'sender_id = "{payersim.sender_id}"\nreceiver_id = "{payer_id}"\n'
+            f'username = "{payersim.username}"\npassword_env = "E2E_WORKER_PASSWORD"\n'
+            for payer_id in sorted({m.payer_id for m in members})
+        )
+    )
+    db = connection.settings_dict
+    monkeypatch.setenv(
+        "FINCLEAR_DATABASE_URL",
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    )
+    monkeypatch.setenv("FINCLEAR_PAYERS_FILE", str(payers_file))
+    monkeypatch.setenv("E2E_WORKER_PASSWORD", payersim.password)
+
+    run = batch.do_start_batch(days, triggered_by="test", chunk_size=1)
+    run = workers.do_run_to_end(run, 0, processes=2)
+
+    assert run.selected == len(encounters)
+    assert (run.status, run.verified, run.inactive, run.errors) == ("done", 2, 1, 0)
+    pids = {
+        w.split(":")[1] for w in BatchChunk.objects.filter(run=run).values_list("worker", flat=True)
+    }
+    assert pids and str(os.getpid()) not in pids
+    # The chunks' follow-up tasks ran in the workers too: each case computed from its check.
+    cases = [ClearanceCase.objects.get(encounter=e) for e in encounters]
+    assert [c.status == "needs_eligibility" for c in cases[:2]] == [False, False], [
+        (c.status, c.status_reason) for c in cases
+    ]
+    assert "inactive" in cases[2].status_reason, (cases[2].status, cases[2].status_reason)

@@ -213,3 +213,43 @@ def test_a_batch_answer_without_the_trace_echo_is_found_by_bht03(payer, schedule
     assert (run.rejected, run.errors) == (1, 0)
     check = EligibilityCheck.objects.get(encounter=encounters[0])
     assert check.rejections[0]["code"] == "75"
+
+
+def test_a_worker_process_that_fails_is_reported(payer, schedule, monkeypatch):
+    """A worker process that cannot start (here: settings that do not exist) is an error the
+    caller sees, naming its exit, not a run silently left half done."""
+    from finclear.eligibility import workers
+
+    run = batch.do_start_batch(7, triggered_by="test", enqueue=False)
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "finclear.no_such_settings")
+    with pytest.raises(workers.WorkerFailed, match="exited with 1"):
+        workers.do_run_to_end(run, 0, processes=1)
+    run.refresh_from_db()
+    assert run.status == "running" and run.processed == 0
+
+
+def test_a_worker_process_is_this_interpreter_running_db_worker_in_batch_mode():
+    import sys
+
+    from finclear.eligibility.workers import build_worker_command
+
+    command = build_worker_command(3)
+    assert command[:4] == [sys.executable, "-m", "django", "db_worker"]
+    assert "--batch" in command and command[command.index("--queue-name") + 1] == "default"
+    assert command[-1].endswith("-3")
+
+
+def test_the_cli_says_a_worker_process_failed_and_exits_with_an_error(
+    payer, schedule, monkeypatch, django_capture_on_commit_callbacks
+):
+    from typer.testing import CliRunner
+
+    from finclear.cli import build_app
+
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "finclear.no_such_settings")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = CliRunner().invoke(
+            build_app(), ["eligibility", "batch", "--days", "7", "--processes", "1"]
+        )
+    assert result.exit_code == 1, result.output
+    assert "task worker pid" in result.output and "exited with 1" in result.output

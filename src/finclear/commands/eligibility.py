@@ -2,9 +2,10 @@
 
 ``batch`` records a run, enqueues one task per chunk (django.tasks) and, on the database task
 backend, runs ``--workers`` task workers in this process until the queue is drained (they
-run whatever is queued, as ``db_worker --batch`` would), with a progress bar. With
-``--workers 0`` it waits for outside workers (``finclear manage db_worker``) and shows their
-progress; ``--enqueue-only`` returns at once (for cron).
+run whatever is queued, as ``db_worker --batch`` would), with a progress bar; ``--processes
+N`` runs N worker processes instead (``django-admin db_worker --batch``: one core each, where
+threads share one). With ``--workers 0`` it waits for outside workers (``finclear manage
+db_worker``) and shows their progress; ``--enqueue-only`` returns at once (for cron).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 eligibility_app = typer.Typer(help="Eligibility and benefits (270/271) with the payers.")
 
 
-def follow_with_bar(console: Console, run: EligibilityBatchRun, workers: int) -> None:
+def follow_with_bar(
+    console: Console, run: EligibilityBatchRun, workers: int, processes: int = 0
+) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from finclear.eligibility.workers import do_run_to_end
@@ -37,7 +40,12 @@ def follow_with_bar(console: Console, run: EligibilityBatchRun, workers: int) ->
         console=console,
     ) as progress:
         bar = progress.add_task("Verifying", total=run.selected)
-        do_run_to_end(run, workers, lambda r: progress.update(bar, completed=r.processed))
+        do_run_to_end(
+            run,
+            workers,
+            lambda r: progress.update(bar, completed=r.processed),
+            processes=processes,
+        )
 
 
 def print_run(console: Console, run: EligibilityBatchRun, seconds: float) -> None:
@@ -76,6 +84,12 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(
             4, min=0, max=64, help="Task workers run in this process (0: outside workers)."
         ),
+        processes: int = typer.Option(
+            0,
+            min=0,
+            max=64,
+            help="Task worker processes to run instead of threads (they read the payers file).",
+        ),
         chunk_size: int = typer.Option(50, min=1, max=5000, help="Encounters per task."),
         enqueue_only: bool = typer.Option(
             False, "--enqueue-only", help="Record the run and enqueue its tasks, then return."
@@ -98,7 +112,13 @@ def register(app: typer.Typer) -> None:
         if enqueue_only or run.selected == 0:
             print_run(console, run, time.perf_counter() - clock)
             return
-        follow_with_bar(console, run, workers)
+        from finclear.eligibility.workers import WorkerFailed
+
+        try:
+            follow_with_bar(console, run, workers, processes)
+        except WorkerFailed as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(code=1) from None
         run.refresh_from_db()
         print_run(console, run, time.perf_counter() - clock)
         if run.status == run.Status.FAILED:
