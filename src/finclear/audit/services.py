@@ -56,6 +56,11 @@ def _resolve(request: HttpRequest | None, channel: str | None) -> tuple[AuditCon
     return context, channel or context.channel
 
 
+# Django's ``Choices.values`` builds a new list on every access: kept once, at import.
+_ACTIONS = frozenset(AuditAction.values)
+_CHANNELS = frozenset(AuditChannel.values)
+
+
 def build_event(
     action: str,
     *,
@@ -70,10 +75,10 @@ def build_event(
     detail: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """An unsaved event; ``record_event`` saves one, ``record_list_view`` saves many at once."""
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"action: {action!r} is not one of {', '.join(AuditAction.values)}")
     context, channel = _resolve(request, channel)
-    if channel not in AuditChannel.values:
+    if channel not in _CHANNELS:
         raise ValueError(f"channel: {channel!r} is not one of {', '.join(AuditChannel.values)}")
     if user is None:
         user = context.acting_user()
