@@ -31,7 +31,7 @@ from finclear.workqueue.forms import (
 )
 from finclear.workqueue.models import ClearanceCase, SavedView
 from finclear.workqueue.queries import TAB_ORDER, TODO
-from finclear.workqueue.rendering import build_rows_html
+from finclear.workqueue.rendering import build_rows_html, build_tabs_html
 
 VIEW = "workqueue.view_clearancecase"
 WORK = "workqueue.change_clearancecase"
@@ -126,9 +126,9 @@ def build_worklist_context(request: HttpRequest) -> dict[str, Any]:
         "rows_html": build_rows_html(worklist.page.rows, cases_url, can_work) if worklist else "",
         "page": worklist.page if worklist else None,
         "tabs": tabs,
+        "tabs_html": build_tabs_html(tabs),
         "query": query.urlencode(),
         "saved_views": list(queries.saved_views(request.user)),
-        "save_form": SavedViewForm(),
         "can_work": can_work,
         "can_verify": request.user.has_perm(VERIFY),
         "cases_url": cases_url,
