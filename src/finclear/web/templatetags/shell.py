@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from finclear.accounts.idle import idle_timeout
 
@@ -33,6 +35,12 @@ NAV = [
 
 
 def _first_url(names: tuple[str, ...]) -> str | None:
+    return _first_url_under(names, get_script_prefix(), get_urlconf(settings.ROOT_URLCONF))
+
+
+@cache
+def _first_url_under(names: tuple[str, ...], prefix: str, urlconf: Any) -> str | None:
+    """Reversed once per script prefix and URLconf: every page drew the menu's seven."""
     for name in names:
         try:
             return reverse(name)
