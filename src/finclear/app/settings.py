@@ -174,6 +174,9 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
+# The payer difficulty weighing a case's priority is a 90-day rate, cached this many seconds per
+# payer (0: computed exactly for every recompute); see finclear.workqueue.facts.
+FINCLEAR_PAYER_DIFFICULTY_TTL = int(os.environ.get("FINCLEAR_PAYER_DIFFICULTY_TTL", "300"))
 # HIPAA automatic logoff: sessions end after this many seconds without activity.
 FINCLEAR_IDLE_TIMEOUT = int(os.environ.get("FINCLEAR_IDLE_TIMEOUT", str(15 * 60)))
 # Sign-in lockout: an account locks for FINCLEAR_LOCKOUT_SECONDS after this many failures in a

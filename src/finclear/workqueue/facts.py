@@ -7,6 +7,16 @@
   whichever is worse, damped by ``DIFFICULTY_PRIOR`` checks' worth of a clean record so a
   payer with two checks does not score 1. Read through the app registry, so a deployment
   without the eligibility or authorizations app simply has no difficulty.
+
+The difficulty is a population rate over 90 days, used only as a weight in the priority
+score, so a recompute takes it from Django's cache (``load_cached_difficulty``: one value a
+payer, kept ``settings.FINCLEAR_PAYER_DIFFICULTY_TTL`` seconds, 300 by default) instead of
+running the aggregate over the window's checks for every recomputed case. Staleness bound: a
+case's priority may weigh a payer's difficulty as it was up to that many seconds before (the
+checks and authorizations decided since, in this process or, with a shared cache, in any,
+count from the next computation after the value expires; a value computed in a transaction
+that then rolled back is kept until it expires too). A TTL of 0 reads it exactly every time.
+``load_payer_difficulty`` is the exact figure.
 """
 
 from __future__ import annotations
@@ -16,6 +26,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
@@ -33,6 +45,8 @@ from finclear.workqueue.models import ClearanceCase, Task, TaskKind, TaskStatus
 
 DIFFICULTY_DAYS = 90
 DIFFICULTY_PRIOR = 5
+DIFFICULTY_TTL = 300  # seconds, unless settings.FINCLEAR_PAYER_DIFFICULTY_TTL says otherwise
+DIFFICULTY_CACHE_KEY = "workqueue:payer-difficulty:v1:{}"
 CLEAN_ELIGIBILITY = ("verified", "manually_verified")
 DENIED_AUTHORIZATIONS = ("denied",)
 DECIDED_AUTHORIZATIONS = ("approved", "partially_approved", "denied")
@@ -97,6 +111,27 @@ def load_payer_difficulty(payer_ids: set[int], now: dt.datetime) -> dict[int, De
     return worst
 
 
+def difficulty_ttl() -> int:
+    return int(getattr(settings, "FINCLEAR_PAYER_DIFFICULTY_TTL", DIFFICULTY_TTL))
+
+
+def load_cached_difficulty(payer_ids: set[int], now: dt.datetime) -> dict[int, Decimal]:
+    """``load_payer_difficulty`` of the payers the cache does not hold, the others as cached
+    (one ``get_many``, and one ``set_many`` of the payers computed); see the module's
+    staleness bound."""
+    ttl = difficulty_ttl()
+    if not payer_ids or ttl <= 0:
+        return load_payer_difficulty(payer_ids, now)
+    keys = {DIFFICULTY_CACHE_KEY.format(pk): pk for pk in payer_ids}
+    found = {keys[key]: Decimal(value) for key, value in cache.get_many(list(keys)).items()}
+    missing = payer_ids - found.keys()
+    if missing:
+        fresh = load_payer_difficulty(missing, now)
+        cache.set_many({DIFFICULTY_CACHE_KEY.format(pk): str(v) for pk, v in fresh.items()}, ttl)
+        found.update(fresh)
+    return found
+
+
 def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> None:
     """Charges and counseling done for many cases: two queries."""
     encounter_ids = [case.encounter_id for case in cases]
@@ -120,12 +155,13 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
 
 
 def load_difficulty(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> None:
-    """The primary payer's difficulty for many cases: one query (see ``load_payer_difficulty``).
+    """The primary payer's difficulty for many cases: from the cache, or one query for the
+    payers it does not hold (``load_cached_difficulty``).
 
     Apart from ``load_facts``: a verification changes it, not the charges or the counseling.
     """
     payers = {p.pk for p in (primary_payer(facts[c.pk]) for c in cases) if p is not None}
-    difficulty = load_payer_difficulty(payers, timezone.now())
+    difficulty = load_cached_difficulty(payers, timezone.now())
     for case in cases:
         item = facts[case.pk]
         payer = primary_payer(item)
