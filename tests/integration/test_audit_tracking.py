@@ -124,6 +124,21 @@ def test_a_json_field_changed_in_place_is_seen(clerk) -> None:
     assert events_for("scheduling.serviceline")[-1].detail == {"fields": ["modifiers"]}
 
 
+def test_a_snapshot_holds_the_loaded_values_and_copies_of_json(clerk) -> None:
+    encounter = build_full_encounter(build_site("NORTH"), author=clerk)
+    line = ServiceLine.objects.defer("charge").get(encounter=encounter)
+    snapshot = line._finclear_audit_snapshot
+    for field in ServiceLine._meta.concrete_fields:
+        if field.attname == "charge":
+            assert field.attname not in snapshot  # deferred: not loaded, not remembered
+        else:
+            assert snapshot[field.attname] == getattr(line, field.attname)
+    assert snapshot["modifiers"] is not line.modifiers
+    assert snapshot["diagnosis_pointers"] is not line.diagnosis_pointers
+    line.save()
+    assert "_finclear_audit_snapshot" not in line._finclear_audit_snapshot
+
+
 def test_a_failed_write_leaves_no_event(clerk) -> None:
     from django.db import IntegrityError, transaction
 

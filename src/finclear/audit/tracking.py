@@ -44,14 +44,49 @@ def copy_json(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+# Field classes whose values are immutable scalars: a snapshot shares them. A value of any
+# other field (JSON, arrays, fields not listed here) is deep-copied when it is a list or dict.
+_SCALAR_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,
+    models.DateField,  # DateTimeField too
+    models.DecimalField,
+    models.DurationField,
+    models.FloatField,
+    models.ForeignKey,
+    models.IntegerField,  # the positive, small and big ones too
+    models.TextField,
+    models.TimeField,
+    models.UUIDField,
+)
+_MUTABLE_BY_MODEL: dict[type[models.Model], tuple[str, ...]] = {}
+
+
+def _mutable_attnames(model: type[models.Model]) -> tuple[str, ...]:
+    names = _MUTABLE_BY_MODEL.get(model)
+    if names is None:
+        names = _MUTABLE_BY_MODEL[model] = tuple(
+            f.attname for f in model._meta.concrete_fields if not isinstance(f, _SCALAR_FIELDS)
+        )
+    return names
+
+
 def take_snapshot(instance: models.Model) -> None:
-    values = {}
-    for field in instance._meta.concrete_fields:
-        value = instance.__dict__.get(field.attname, _DEFERRED)
+    """Remember the instance's field values (runs on every load of a patient model's row).
+
+    A copy of the instance's ``__dict__``: a deferred field is missing from it, as from the
+    instance. Only the values of fields that can hold a list or dict are copied deeply.
+    """
+    state = instance.__dict__
+    values = state.copy()
+    values.pop(_SNAPSHOT, None)
+    for name in _mutable_attnames(type(instance)):
+        value = values.get(name, _DEFERRED)
         if isinstance(value, list | dict):
-            value = copy_json(value)
-        values[field.attname] = value
-    setattr(instance, _SNAPSHOT, values)
+            values[name] = copy_json(value)
+    state[_SNAPSHOT] = values
 
 
 def changed_field_names(instance: models.Model, update_fields: Any = None) -> list[str]:
