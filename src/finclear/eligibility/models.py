@@ -9,6 +9,7 @@ from django.db.models import Q
 from finclear.organizations.base import TimestampedModel
 from finclear.organizations.validation import FieldErrors
 from finclear.patients.models import Coverage
+from finclear.rules.benefits import BenefitRow
 from finclear.scheduling.models import Encounter
 
 
@@ -203,6 +204,11 @@ class EligibilityCheck(TimestampedModel):
         max_length=100, blank=True, help_text="Call reference or portal confirmation number"
     )
     manual_note = models.TextField(blank=True)
+
+    # Not stored: the ``BenefitRow`` values ``benefits`` was built from, on a check this
+    # process built from a 271 (``services.build_check``); what reads the rows in the same
+    # transaction (the estimates' refresh) uses them rather than converting the JSON back.
+    rows: tuple[BenefitRow, ...] | None = None
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

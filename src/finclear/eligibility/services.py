@@ -39,6 +39,7 @@ from finclear.eligibility.models import (
     EligibilityCheck,
     ManualMethod,
 )
+from finclear.eligibility.queries import rows_from_json
 from finclear.patients.models import Coverage
 from finclear.rules.benefits import (
     BenefitRow,
@@ -253,6 +254,7 @@ def build_check(
             for r in result.rejections
         ]
         check.benefits = benefit_rows_json(result)
+        check.rows = result.rows
         check.plan_name = result.plan_name[:200]
         check.group_number = result.group_number[:50]
         check.member_id = result.member_id[:80]
@@ -375,8 +377,13 @@ def do_refresh_estimates(checks: list[EligibilityCheck]) -> int:
         return 0
     from finclear.estimates.services import do_refresh_for_benefits
 
-    # The rows just written, by check: the recalculation does not read them back.
-    written = {check.pk: check.benefits for check in checks if check.encounter_id in new_rows}
+    # The rows just written, by check, as the values they were stored from: the
+    # recalculation neither reads them back nor converts their JSON.
+    written = {
+        check.pk: check.rows if check.rows is not None else rows_from_json(check.benefits)
+        for check in checks
+        if check.encounter_id in new_rows
+    }
     return do_refresh_for_benefits(new_rows, recompute=False, check_rows=written)
 
 

@@ -34,6 +34,7 @@ from finclear.estimates.models import BenefitsSource, EstimateKind, GfeRequest
 from finclear.patients.models import Coverage
 from finclear.payers.models import Plan
 from finclear.rules import pricing
+from finclear.rules.benefits import BenefitRow
 from finclear.rules.estimator import Benefits, CobMethod, EstimateLine, SecondaryCoverage
 from finclear.scheduling.models import Diagnosis, Encounter, EncounterType, ServiceLine
 
@@ -141,19 +142,20 @@ class CheckBenefits:
     """What an estimate reads of an eligibility check: its benefit rows and when."""
 
     pk: int
-    benefits: list[dict[str, Any]]
+    rows: tuple[BenefitRow, ...]
     requested_at: dt.datetime
 
 
 def _latest_checks(
-    encounter_ids: Sequence[int], known: Mapping[int, list[dict[str, Any]]] | None = None
+    encounter_ids: Sequence[int], known: Mapping[int, tuple[BenefitRow, ...]] | None = None
 ) -> dict[tuple[int, int], CheckBenefits]:
     """The latest check with benefit rows of an active coverage, per (encounter, coverage).
 
     Two queries of plain values: which check is the latest (no JSON read), then the benefit
     rows of those alone (older checks' rows, and model instances, cost a copy each).
-    ``known``: rows the caller holds already, by check id (checks it has just written): not
-    read back. The first query still decides which check is the latest.
+    ``known``: rows the caller holds already, by check id (checks it has just written, their
+    ``BenefitRow`` values: the JSON they were stored as is not read back nor converted). The
+    first query still decides which check is the latest.
     """
     rows = (
         EligibilityCheck.objects.filter(
@@ -170,7 +172,12 @@ def _latest_checks(
     to_read = [pk for pk, _ in latest.values() if pk not in held]
     found = dict(held)
     if to_read:
-        found.update(EligibilityCheck.objects.filter(pk__in=to_read).values_list("pk", "benefits"))
+        found.update(
+            (pk, rows_from_json(items))
+            for pk, items in EligibilityCheck.objects.filter(pk__in=to_read).values_list(
+                "pk", "benefits"
+            )
+        )
     return {
         key: CheckBenefits(pk, found[pk], requested_at)
         for key, (pk, requested_at) in latest.items()
@@ -215,7 +222,7 @@ def price_inpatient(
 def load_inputs(
     encounter_ids: Iterable[int],
     book: ContractBook | None = None,
-    known_rows: Mapping[int, list[dict[str, Any]]] | None = None,
+    known_rows: Mapping[int, tuple[BenefitRow, ...]] | None = None,
 ) -> dict[int, EstimateInputs]:
     """The inputs of each encounter's estimate (``known_rows``: see ``_latest_checks``)."""
     ids = sorted(set(encounter_ids))
@@ -285,7 +292,7 @@ def _benefits_of(
     design = design_of(coverage.plan) if coverage.plan is not None else None
     check = checks.get((encounter.pk, coverage.pk))
     if check is not None:
-        return build_row_benefits(rows_from_json(check.benefits), categories, design), check
+        return build_row_benefits(check.rows, categories, design), check
     if design is None:
         return Benefits(categories=()), None
     return build_design_benefits(design, categories), None

@@ -33,6 +33,7 @@ from finclear.estimates.models import (
     GfeRequest,
 )
 from finclear.organizations.validation import do_save_checked
+from finclear.rules.benefits import BenefitRow
 from finclear.rules.gfe import check_gfe
 from finclear.scheduling.models import Encounter
 from finclear.workqueue.models import ClearanceCase, Task, TaskKind, TaskStatus
@@ -180,7 +181,7 @@ def do_estimate_encounters(
     only_existing: bool = False,
     reason: str = "",
     recompute: bool = True,
-    known_rows: Mapping[int, list[dict[str, Any]]] | None = None,
+    known_rows: Mapping[int, tuple[BenefitRow, ...]] | None = None,
 ) -> int:
     """Estimate many encounters: those without a current estimate, or whose inputs changed.
 
@@ -228,7 +229,7 @@ def do_refresh_estimates(
     encounter_ids: Iterable[int],
     *,
     recompute: bool = True,
-    known_rows: Mapping[int, list[dict[str, Any]]] | None = None,
+    known_rows: Mapping[int, tuple[BenefitRow, ...]] | None = None,
 ) -> int:
     """Recalculate the current estimates whose inputs changed (new benefits, lines, prices).
 
@@ -244,7 +245,7 @@ def do_refresh_for_benefits(
     new_rows: Mapping[int, tuple[int, list[dict[str, Any]]]],
     *,
     recompute: bool = True,
-    check_rows: Mapping[int, list[dict[str, Any]]] | None = None,
+    check_rows: Mapping[int, tuple[BenefitRow, ...]] | None = None,
 ) -> int:
     """Refresh the estimates of encounters that got new benefit rows from an active 271.
 
@@ -252,8 +253,8 @@ def do_refresh_for_benefits(
     current estimate was made from the same coverage's identical rows is skipped with no more
     than the one query that reads them: its inputs did not change (what else feeds an estimate,
     lines, coverages, prices, refreshes it through its own path). ``check_rows``: the same
-    rows by check id (the caller has just written them): the recalculation uses them rather
-    than reading them back.
+    rows by check id, as ``BenefitRow`` values (the caller has just written them): the
+    recalculation uses them rather than reading them back.
     """
     if not new_rows:
         return 0
