@@ -456,3 +456,50 @@ def test_the_tabs_keep_the_filters_as_querydict_writes_them(client_a: Client, qu
         q["tab"] = tab["value"]
         expected.append(q.urlencode())
     assert [tab["query"] for tab in response.context["tabs"]] == expected
+
+
+def test_old_counts_are_recounted_by_one_request_and_shown_meanwhile(
+    specialist, sites, monkeypatch
+) -> None:
+    """Counts past their TTL are recounted by the request that takes the refresh; one that
+    comes while another holds it shows the old counts; a write makes every request recount."""
+    import hashlib
+
+    from finclear.workqueue import queries
+
+    open_case(sites[0])
+    clock = [1_000_000.0]
+    monkeypatch.setattr(queries.time, "time", lambda: clock[0])
+    case_filter = queries.build_case_filter(specialist, {})
+    key = queries.build_counts_key(specialist, {})
+    name = "finclear:worklist-counts:" + hashlib.sha256(key.encode()).hexdigest()
+    refresh = f"{name}:refresh"
+
+    def counted() -> tuple[int, int]:
+        """(the count of every tab, how many COUNT statements it took)"""
+        with CaptureQueriesContext(connection) as seen:
+            total = queries.cached_status_counts(case_filter, key)["all"]
+        return total, sum("COUNT(*)" in q["sql"] for q in seen.captured_queries)
+
+    assert counted() == (1, 1)
+    assert counted() == (1, 0)  # kept
+    open_case(sites[0])  # a write through the services: recounted at once, within the TTL
+    assert counted() == (2, 1)
+    # Past the TTL while another request holds the refresh: the old counts, no recount,
+    # even after a write it cannot see (as if from outside the services).
+    clock[0] += queries.COUNTS_TTL + 1
+    assert cache.add(refresh, 1, queries.REFRESH_SECONDS)
+    generation = cache.get(queries._COUNTS_GENERATION)
+    open_case(sites[0])
+    cache.set(queries._COUNTS_GENERATION, generation, None)
+    assert counted() == (2, 0)
+    # The refresh free again: this request takes it, recounts and frees it.
+    cache.delete(refresh)
+    assert counted() == (3, 1)
+    assert cache.get(name)[1] == clock[0] and cache.get(refresh) is None
+    assert counted() == (3, 0)
+    # A write while the refresh is held: recounted at once all the same.
+    clock[0] += queries.COUNTS_TTL + 1
+    assert cache.add(refresh, 1, queries.REFRESH_SECONDS)
+    open_case(sites[0])
+    assert counted() == (4, 1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -401,6 +402,8 @@ def build_tab_filter(tab: str) -> tuple[str, list[Any]]:
 
 
 COUNTS_TTL = 10  # seconds a process may show the same tab counts
+KEEP_STALE = 6  # old counts are kept this many TTLs, to be shown while one request recounts
+REFRESH_SECONDS = 5  # how long a request holds the recount before another may take it
 _COUNTS_GENERATION = "finclear:worklist-counts-generation"
 
 
@@ -446,13 +449,25 @@ def cached_status_counts(case_filter: CaseFilter, key: str) -> dict[str, int]:
     (recompute, claim, override) makes the counts be read afresh: in every process when
     they share a cache (FINCLEAR_CACHE_URL), else in this one, and another may show counts
     up to ``COUNTS_TTL`` seconds old.
+
+    Counts that are only old (no write since) are counted again by one request, which
+    takes the refresh (``cache.add``); the requests that come meanwhile show the old counts
+    instead of all counting at once, which on a busy worklist made every expiry a burst of
+    identical counts (up to ``REFRESH_SECONDS`` more, should the refresh fail).
     """
     generation = cache.get(_COUNTS_GENERATION, 0)
-    key = "finclear:worklist-counts:" + hashlib.sha256(f"{generation}|{key}".encode()).hexdigest()
-    counts: dict[str, int] | None = cache.get(key)
-    if counts is None:
-        counts = status_counts(case_filter)
-        cache.set(key, counts, COUNTS_TTL)
+    name = "finclear:worklist-counts:" + hashlib.sha256(key.encode()).hexdigest()
+    kept = cache.get(name)
+    now = time.time()
+    fresh = isinstance(kept, tuple) and len(kept) == 3 and kept[0] == generation
+    if fresh and (
+        now - kept[1] < COUNTS_TTL or not cache.add(f"{name}:refresh", 1, REFRESH_SECONDS)
+    ):
+        counts: dict[str, int] = kept[2]
+        return counts
+    counts = status_counts(case_filter)
+    cache.set(name, (generation, now, counts), COUNTS_TTL * KEEP_STALE)
+    cache.delete(f"{name}:refresh")
     return counts
 
 
