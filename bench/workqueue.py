@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -238,8 +239,9 @@ def raw_client(client: httpx.AsyncClient) -> RawClient:
 
 async def one_client(
     client: httpx.AsyncClient | RawClient, n: int, offset: int, kind: str
-) -> tuple[list[float], int]:
-    """``n`` requests one after the other (closed loop, no think time)."""
+) -> tuple[list[tuple[str, float]], int]:
+    """``n`` requests one after the other (closed loop, no think time): each one's query and
+    milliseconds, and how many failed."""
     latencies, errors = [], 0
     path = "/api/workqueue/cases" if kind == "api" else "/worklist/"
     for i in range(n):
@@ -251,7 +253,7 @@ async def one_client(
         else:
             response = await client.get(target)
             status, size = response.status_code, len(response.content)
-        latencies.append((time.perf_counter() - clock) * 1000)
+        latencies.append((query, (time.perf_counter() - clock) * 1000))
         if status != 200 or size == 0:
             errors += 1
     return latencies, errors
@@ -297,7 +299,7 @@ def postgres_pids() -> list[int]:
 
 async def load(
     base_url: str, token: str, clients: int, n: int, kind: str, server: int
-) -> dict[str, float]:
+) -> dict[str, Any]:
     # Every client signs in first (the sign-in's password hash is not the worklist's cost),
     # then all start at once.
     ready = await asyncio.gather(*(open_client(base_url, token, kind) for _ in range(clients)))
@@ -318,9 +320,14 @@ async def load(
     web_cpu = cpu_seconds(web) - web_cpu
     database_cpu = cpu_seconds(postgres_pids()) - database_cpu
     client_cpu = time.process_time() - client_cpu
-    latencies = [ms for lat, _ in results for ms in lat]
+    latencies = [ms for lat, _ in results for _, ms in lat]
+    by_query: dict[str, list[float]] = {}
+    for lat, _ in results:
+        for query, ms in lat:
+            by_query.setdefault(query, []).append(ms)
     count = len(latencies)
     return {
+        "by_query": {q: (percentile(v, 0.50), percentile(v, 0.95)) for q, v in by_query.items()},
         "web_cpu_ms": web_cpu * 1000 / count,
         "db_cpu_ms": database_cpu * 1000 / count,
         "client_cpu_ms": client_cpu * 1000 / count,
@@ -438,6 +445,11 @@ def main() -> None:
                 f"{names[kind]:<44}{f['requests']:>9}{f['errors']:>8}{f['p50']:>9.1f}"
                 f"{f['p95']:>9.1f}{f['p99']:>9.1f}{f['rps']:>8.1f}"
                 f"   {f['web_cpu_ms']:.1f} / {f['db_cpu_ms']:.1f} / {f['client_cpu_ms']:.1f}"
+            )
+            by_query = sorted(f["by_query"].items(), key=lambda item: -item[1][1])
+            print(
+                "    p50/p95 ms by query: "
+                + ", ".join(f"{q or '(none)'} {p50:.0f}/{p95:.0f}" for q, (p50, p95) in by_query)
             )
         print(
             f"{'reference: its reads alone, one at a time':<44}{len(floor):>9}{0:>8}"
