@@ -9,9 +9,11 @@ is verified (by the payer or manually) and fresh, and otherwise says what is mis
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import connection
 from django.utils import timezone
 
 from finclear.eligibility.inquiry import build_fingerprint
@@ -19,9 +21,11 @@ from finclear.eligibility.models import CLEARING_STATUSES, CheckStatus, Eligibil
 from finclear.rules.benefits import MAX_AGE_DAYS, is_stale
 from finclear.workqueue.checks import CaseFacts, Finding
 from finclear.workqueue.models import CaseStatus, ClearanceCase
+from finclear.workqueue.rows import Columns
 
 FACTS_KEY = "eligibility"
 ITERATE_ABOVE = 100  # encounters
+FETCH_SIZE = 2000
 
 
 @dataclass(frozen=True)
@@ -47,38 +51,66 @@ def staleness(latest: LatestCheck, fingerprint: str, today: dt.date) -> str:
     return "a new month began since"
 
 
+LATEST_FIELDS = (
+    "id",
+    "encounter",
+    "coverage",
+    "status",
+    "coverage_status",
+    "requested_at",
+    "coverage_fingerprint",
+    "reasons",
+    "error",
+)
+
+
+@functools.cache
+def _latest_columns() -> tuple[Columns, str]:
+    check = Columns(EligibilityCheck, "k", LATEST_FIELDS)
+    order = ", ".join(
+        [check.column("encounter"), check.column("coverage")]
+        + [f"{check.column(name)} DESC" for name in ("requested_at", "id")]
+    )
+    sql = (
+        f"SELECT {check.select} FROM {check.table} "
+        f"WHERE {check.column('encounter')} IN ({{}}) ORDER BY {order}"
+    )
+    return check, sql
+
+
 def load_latest(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], LatestCheck]:
-    """The latest check per (encounter id, coverage id), raw X12 and benefits left out."""
+    """The latest check per (encounter id, coverage id), raw X12 and benefits left out.
+
+    Plain SQL (``finclear.workqueue.rows``): for a real-time check's one case, building the
+    ORM's query cost more CPU than the database took to answer it.
+    """
     if not pairs:
         return {}
-    encounter_ids = {e for e, _ in pairs}
-    rows = (
-        EligibilityCheck.objects.filter(encounter_id__in=encounter_ids)
-        .order_by("encounter_id", "coverage_id", "-requested_at", "-pk")
-        .values_list(
-            "pk",
-            "encounter_id",
-            "coverage_id",
-            "status",
-            "coverage_status",
-            "requested_at",
-            "coverage_fingerprint",
-            "reasons",
-            "error",
-        )
-    )
+    encounter_ids = sorted({e for e, _ in pairs})
+    columns, sql = _latest_columns()
     zone = timezone.get_current_timezone()
     latest: dict[tuple[int, int], LatestCheck] = {}
-    # Many encounters: stream the rows (a server-side cursor on PostgreSQL); a few (a real-time
-    # check's case): one plain fetch, not a cursor's three round trips.
-    found = rows.iterator(2000) if len(encounter_ids) > ITERATE_ABOVE else rows
-    for pk, enc, cov, status, cov_status, at, fp, reasons, error in found:
-        key = (enc, cov)
-        if key in latest or key not in pairs:
-            continue
-        latest[key] = LatestCheck(
-            pk, status, cov_status, at.astimezone(zone).date(), fp, tuple(reasons or ()), error
-        )
+    # Many encounters (a batch's window): the rows streamed through a server-side cursor on
+    # PostgreSQL; a few (a real-time check's case): one plain fetch, not a cursor's three
+    # round trips.
+    many = len(encounter_ids) > ITERATE_ABOVE
+    with connection.chunked_cursor() if many else connection.cursor() as cursor:
+        cursor.execute(sql.format(", ".join(["%s"] * len(encounter_ids))), encounter_ids)
+        while rows := cursor.fetchmany(FETCH_SIZE):
+            for row in rows:
+                pk, enc, cov, status, cov_status, at, fp, reasons, error = columns.convert(row)
+                key = (enc, cov)
+                if key in latest or key not in pairs:
+                    continue
+                latest[key] = LatestCheck(
+                    pk,
+                    status,
+                    cov_status,
+                    at.astimezone(zone).date(),
+                    fp,
+                    tuple(reasons or ()),
+                    error,
+                )
     return latest
 
 

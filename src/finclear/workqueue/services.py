@@ -9,6 +9,7 @@ the missing ones as ``pending``. ``do_recompute_case`` derives the status from t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
+from finclear.organizations.models import Facility
 from finclear.organizations.validation import do_save_checked
 from finclear.rules.clearance import Clearance
 from finclear.scheduling.models import Encounter, EncounterStatus
@@ -44,6 +46,7 @@ from finclear.workqueue.models import (
 )
 from finclear.workqueue.queries import do_forget_counts
 from finclear.workqueue.receivers import is_pending
+from finclear.workqueue.rows import Columns, cache_related
 
 OPEN_ENCOUNTER_STATUSES = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED})
 BULK_BATCH = 500
@@ -155,19 +158,47 @@ def do_lock_case(encounter: Encounter) -> ClearanceCase:
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("do_lock_case: call it in a transaction")
-    found = list(
-        ClearanceCase.objects.select_for_update(of=("self",))
-        .select_related("encounter__facility")
-        .filter(encounter_id=encounter.pk)
-    )
-    if found:
-        return found[0]
+    found = _lock_case_row(encounter.pk)
+    if found is not None:
+        return found
     _create_case(encounter)
-    return (
-        ClearanceCase.objects.select_for_update(of=("self",))
-        .select_related("encounter__facility")
-        .get(encounter_id=encounter.pk)
+    created = _lock_case_row(encounter.pk)
+    if created is None:
+        raise ClearanceCase.DoesNotExist(f"encounter #{encounter.pk}: its case is gone")
+    return created
+
+
+@functools.cache
+def _lock_case_columns() -> tuple[Columns, Columns, Columns, str]:
+    """The case, its encounter and facility, as ``select_related("encounter__facility")``
+    with ``select_for_update(of=("self",))`` reads them (plain SQL: ``finclear.workqueue.rows``)."""
+    case = Columns(ClearanceCase, "c")
+    encounter = Columns(Encounter, "e")
+    facility = Columns(Facility, "f")
+    sql = (
+        f"SELECT {case.select}, {encounter.select}, {facility.select} FROM {case.table} "
+        f"INNER JOIN {encounter.table} ON {encounter.column('id')} = {case.column('encounter')} "
+        f"INNER JOIN {facility.table} ON {facility.column('id')} = {encounter.column('facility')} "
+        f"WHERE {case.column('encounter')} = %s"
     )
+    return case, encounter, facility, sql
+
+
+def _lock_case_row(encounter_id: int) -> ClearanceCase | None:
+    case_columns, encounter_columns, facility_columns, sql = _lock_case_columns()
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [encounter_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    case = case_columns.build(row)
+    encounter = encounter_columns.build(row, case_columns.width)
+    facility = facility_columns.build(row, case_columns.width + encounter_columns.width)
+    cache_related(encounter, "facility", facility)
+    cache_related(case, "encounter", encounter)
+    return case
 
 
 def do_recompute_locked(case: ClearanceCase, *, changed: Iterable[str] | None = None) -> int:
