@@ -45,7 +45,9 @@ def _empty_cache() -> Iterator[None]:
     yield
     from django.core.cache import cache
 
+    from finclear.workqueue.forms import do_forget_drawn_fields
     from finclear.workqueue.names import do_forget_names
 
     cache.clear()
     do_forget_names()
+    do_forget_drawn_fields()

@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -134,6 +135,13 @@ class PlainHiddenInput(PlainInputMixin, forms.HiddenInput):
 
 
 OPTIONS_TTL = 60  # seconds a process may draw the same options of a filter select
+FIELDS_KEPT = 512  # drawn filter fields kept per process (``WorklistFilterForm.fields_html``)
+_FIELDS_DRAWN: dict[tuple[Any, ...], SafeString] = {}
+
+
+def do_forget_drawn_fields() -> None:
+    """Forget the filter fields this process drew (tests: ids rolled back come again)."""
+    _FIELDS_DRAWN.clear()
 
 
 class KeptOptions:
@@ -147,6 +155,10 @@ class KeptOptions:
         self.parts: dict[str, tuple[float, Any]] | None = None
 
     def part(self, name: str, build: Callable[[], Any]) -> Any:
+        return self.kept(name, build)[1]
+
+    def kept(self, name: str, build: Callable[[], Any]) -> tuple[float, Any]:
+        """(when the part was read, the part), read again first if missing or too old."""
         if self.parts is None:
             found = cache.get(self.key)
             self.parts = dict(found) if isinstance(found, dict) else {}
@@ -155,7 +167,7 @@ class KeptOptions:
         if kept is None or now - kept[0] > OPTIONS_TTL:
             kept = self.parts[name] = (now, build())
             cache.set(self.key, self.parts, OPTIONS_TTL)
-        return kept[1]
+        return kept
 
 
 class KeptChoices:
@@ -196,6 +208,10 @@ class KeptChoices:
         """(the options' values as text, their labels, their ``<option>`` tags unselected)."""
         _, texts, labels, tags = self.options.part(self.name, self._build)
         return texts, labels, tags
+
+    def stamp(self) -> float:
+        """When the options now drawn were read (they are read again first if too old)."""
+        return self.options.kept(self.name, self._build)[0]
 
 
 class AssigneeField(forms.ChoiceField):
@@ -250,6 +266,44 @@ class WorklistFilterForm(forms.Form):
     sort = forms.ChoiceField(
         choices=SORT_CHOICES, required=False, label="Sort by", widget=PlainSelect
     )
+
+    def fields_html(self) -> SafeString:
+        """The filter fields drawn (``workqueue/_filter_fields.html``), kept per process for
+        the same options and the same values: specialists page through the same few filters,
+        and drawing the nine fields was a tenth of the page's CPU. A form with errors is
+        drawn each time."""
+        if self.is_bound and self.errors:
+            return self._draw_fields()
+        choices = [
+            kept
+            for field in self.fields.values()
+            if isinstance(
+                kept := getattr(getattr(field, "choices", None), "func", None), KeptChoices
+            )
+        ]
+        values: tuple[Any, ...] = ()
+        if self.is_bound:
+            getlist = getattr(self.data, "getlist", None)
+            values = tuple(
+                (name, tuple(getlist(name)) if getlist else self.data.get(name))
+                for name in self.fields
+            )
+        key = (
+            self.prefix,
+            tuple((kept.options.key, kept.name, kept.stamp()) for kept in choices),
+            values,
+        )
+        drawn = _FIELDS_DRAWN.get(key)
+        if drawn is None:
+            drawn = self._draw_fields()
+            if len(_FIELDS_DRAWN) >= FIELDS_KEPT:
+                _FIELDS_DRAWN.clear()
+            _FIELDS_DRAWN[key] = drawn
+        return drawn
+
+    def _draw_fields(self) -> SafeString:
+        """The fields as the template draws them, every time."""
+        return mark_safe(render_to_string("workqueue/_filter_fields.html", {"form": self}))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -141,7 +141,11 @@ def build_worklist_context(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 def worklist(request: HttpRequest) -> HttpResponse:
     context = build_worklist_context(request)
-    template = "workqueue/_results.html" if is_htmx(request) else "workqueue/worklist.html"
+    if is_htmx(request):
+        template = "workqueue/_results.html"
+    else:
+        template = "workqueue/worklist.html"
+        context["filter_fields_html"] = context["form"].fields_html()
     status = 200 if context["worklist"] is not None else 422
     return render(request, template, context, status=status)
 
