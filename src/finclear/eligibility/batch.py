@@ -25,6 +25,7 @@ from django.utils import timezone
 from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.connect.gateway import PayerGateway
+from finclear.eligibility.bulk import do_copy_create
 from finclear.eligibility.clearance import load_latest
 from finclear.eligibility.corebatch import Item, exchange_batch
 from finclear.eligibility.inquiry import build_fingerprint
@@ -362,10 +363,13 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
         build_check(done, channel=CheckChannel.BATCH, batch_run=run, idempotency_key=key)
         for done, key in exchanged
     ]
-    EligibilityCheck.objects.bulk_create(checks)
-    AuditEvent.objects.bulk_create(
-        build_event(AuditAction.CREATE, obj=check, patient_id=check.encounter.patient_id)
-        for check in checks
+    do_copy_create(EligibilityCheck, checks)
+    do_copy_create(
+        AuditEvent,
+        [
+            build_event(AuditAction.CREATE, obj=check, patient_id=check.encounter.patient_id)
+            for check in checks
+        ],
     )
     encounter_ids = [check.encounter_id for check in checks]
     do_ensure_cases(encounter_ids)

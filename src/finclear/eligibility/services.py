@@ -24,6 +24,7 @@ from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.connect.gateway import GatewayError, PayerGateway
 from finclear.eligibility import endpoints
+from finclear.eligibility.bulk import do_copy_create
 from finclear.eligibility.inquiry import (
     PAYLOAD_TYPE_270,
     build_fingerprint,
@@ -316,7 +317,7 @@ def do_apply_tasks(checks: list[tuple[EligibilityCheck, ClearanceCase]]) -> int:
             new_tasks.append(task)
     events = []
     if new_tasks:
-        Task.objects.bulk_create(new_tasks)
+        do_copy_create(Task, new_tasks)
         events.extend(
             build_event(AuditAction.CREATE, obj=task, patient_id=patient_of[task.case_id])
             for task in new_tasks
@@ -341,7 +342,7 @@ def do_apply_tasks(checks: list[tuple[EligibilityCheck, ClearanceCase]]) -> int:
             for pk, case_id in closing
         )
     if events:
-        AuditEvent.objects.bulk_create(events)
+        do_copy_create(AuditEvent, events)
     return len(new_tasks)
 
 

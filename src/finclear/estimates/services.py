@@ -22,6 +22,7 @@ from django.utils import timezone
 from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.contracts.queries import ContractBook, load_book
+from finclear.eligibility.bulk import do_copy_create
 from finclear.estimates.calculation import Calculation, calculate
 from finclear.estimates.gfe import build_deadline, build_gfe, scheduled_on
 from finclear.estimates.inputs import EstimateInputs, load_inputs
@@ -124,13 +125,13 @@ def _write(
             is_current=False, superseded_at=now, updated_at=now
         )
     built = [build_estimate(inputs, calc, user, reason) for inputs, calc in batch]
-    estimates = Estimate.objects.bulk_create([estimate for estimate, _ in built])
+    estimates = do_copy_create(Estimate, [estimate for estimate, _ in built])
     lines = []
     for estimate, (_, estimate_lines) in zip(estimates, built, strict=True):
         for line in estimate_lines:
             line.estimate = estimate
             lines.append(line)
-    EstimateLine.objects.bulk_create(lines, batch_size=BATCH)
+    do_copy_create(EstimateLine, lines)
     events = [
         build_event(
             AuditAction.UPDATE,
@@ -152,7 +153,7 @@ def _write(
         )
         for estimate, (_, estimate_lines) in zip(estimates, built, strict=True)
     )
-    AuditEvent.objects.bulk_create(events)
+    do_copy_create(AuditEvent, events)
     do_sync_gfe_tasks([e for e in estimates if e.kind == EstimateKind.GFE])
     if recompute:
         mark(ids)
