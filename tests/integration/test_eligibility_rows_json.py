@@ -1,4 +1,5 @@
-"""A check's benefit rows as stored (JSON) and as built (``BenefitRow``) are the same rows.
+"""A check's benefit rows as stored (JSON) and as built (``BenefitRow``) are the same rows;
+rows kept between 271s are the rows built afresh.
 
 The estimates' refresh after a check uses the rows the check was built from rather than its
 JSON read back: the two must not differ in any value, Decimal exponents included (an
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from finclear.eligibility import services
 from finclear.eligibility.queries import rows_from_json
 from finclear.eligibility.services import build_row_json
-from finclear.rules.benefits import BenefitKind, BenefitRow
+from finclear.rules import benefits, fast271
+from finclear.rules.benefits import BenefitKind, BenefitRow, parse_271
+from tests.unit.test_eligibility_fast271 import response_271
 
 codes = st.text(alphabet="0123456789ABCFGIRUWYN", max_size=3)
 amounts = st.one_of(
@@ -48,3 +52,27 @@ def test_rows_read_back_from_their_json_are_the_rows(built):
     back = rows_from_json([build_row_json(row) for row in built])
     assert back == tuple(built)
     assert repr(back) == repr(tuple(built))
+
+
+@settings(max_examples=60, deadline=None)
+@given(response_271(), st.booleans())
+def test_rows_shared_between_271s_are_the_rows_built_afresh(text, clear_first):
+    """The 271 reader shares an EB's ``Benefit`` among the 271s that repeat it; its rows and
+    their JSON are then kept by object: each is what building it afresh gives."""
+    if clear_first:
+        fast271._BENEFITS.clear()
+        benefits._ROWS.clear()
+        services._ROW_JSON.clear()
+    for _ in range(2):  # the second read finds everything kept
+        view = parse_271(text)
+        assert view == parse_271(text, fast=False)
+        for member in view.members:
+            rows = benefits.build_rows(member.benefits)
+            fresh = tuple(row for b in member.benefits for row in benefits._build_rows_of(b))
+            assert rows == fresh
+            for row in rows:
+                made = build_row_json(row)
+                assert made == services._row_json(row)
+                made["messages"].append("changed by a caller")
+                made["amount"] = "changed by a caller"
+                assert build_row_json(row) == services._row_json(row)

@@ -186,10 +186,13 @@ def do_exchange(
 
 
 ROW_FIELDS = tuple(f.name for f in fields(BenefitRow))
+# The JSON of a row by the row's id, with the row (alive while its entry is, so its id is not
+# reused): the 271 reader shares one BenefitRow among the 271s that repeat an EB row.
+_ROW_JSON: dict[int, tuple[BenefitRow, dict[str, Any]]] = {}
+MAX_CACHED = 50_000
 
 
-def build_row_json(row: BenefitRow) -> dict[str, Any]:
-    """One normalized row as JSON: Decimals as strings (never floats), tuples as lists."""
+def _row_json(row: BenefitRow) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ROW_FIELDS:
         value = getattr(row, name)
@@ -200,6 +203,22 @@ def build_row_json(row: BenefitRow) -> dict[str, Any]:
             value = list(value)
         out[name] = value
     out["kind"] = str(row.kind)
+    return out
+
+
+def build_row_json(row: BenefitRow) -> dict[str, Any]:
+    """One normalized row as JSON: Decimals as strings (never floats), tuples as lists.
+
+    A new dict each call (its messages a new list): callers may change what they get.
+    """
+    found = _ROW_JSON.get(id(row))
+    if found is None or found[0] is not row:
+        found = (row, _row_json(row))
+        if len(_ROW_JSON) >= MAX_CACHED:
+            _ROW_JSON.clear()
+        _ROW_JSON[id(row)] = found
+    out = found[1].copy()
+    out["messages"] = list(row.messages)
     return out
 
 

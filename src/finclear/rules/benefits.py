@@ -234,31 +234,49 @@ def build_rejection(error: RequestError) -> Rejection:
     )
 
 
+# The rows of a ``Benefit`` by its id, with the Benefit itself (alive while its entry is, so
+# its id is not reused): the fast reader shares one Benefit among the 271s that repeat an EB.
+_ROWS: dict[int, tuple[Benefit, tuple[BenefitRow, ...]]] = {}
+MAX_CACHED = 50_000
+
+
 def build_rows(benefits: Iterable[Benefit]) -> tuple[BenefitRow, ...]:
     """One row per EB and service type (an EB naming several service types is split)."""
-    rows = []
+    rows: list[BenefitRow] = []
     for b in benefits:
-        kind = KIND_BY_CODE.get(b.info_code, BenefitKind.OTHER)
-        percent = b.percent * HUNDRED if b.percent is not None else None
-        for service_type in b.service_types or (PLAN_COVERAGE,):
-            rows.append(
-                BenefitRow(
-                    info_code=b.info_code,
-                    kind=kind,
-                    service_type=service_type,
-                    service_type_name=service_type_name(service_type),
-                    network=NETWORKS.get(b.in_plan_network, ""),
-                    coverage_level=b.coverage_level,
-                    time_period=b.time_period,
-                    amount=b.amount,
-                    percent=percent.quantize(CENT) if percent is not None else None,
-                    quantity=b.quantity,
-                    quantity_qualifier=b.quantity_qualifier,
-                    authorization_required=b.authorization_required,
-                    plan_description=b.plan_description,
-                    messages=b.messages,
-                )
+        found = _ROWS.get(id(b))
+        if found is None or found[0] is not b:
+            found = (b, _build_rows_of(b))
+            if len(_ROWS) >= MAX_CACHED:
+                _ROWS.clear()
+            _ROWS[id(b)] = found
+        rows.extend(found[1])
+    return tuple(rows)
+
+
+def _build_rows_of(b: Benefit) -> tuple[BenefitRow, ...]:
+    rows = []
+    kind = KIND_BY_CODE.get(b.info_code, BenefitKind.OTHER)
+    percent = b.percent * HUNDRED if b.percent is not None else None
+    for service_type in b.service_types or (PLAN_COVERAGE,):
+        rows.append(
+            BenefitRow(
+                info_code=b.info_code,
+                kind=kind,
+                service_type=service_type,
+                service_type_name=service_type_name(service_type),
+                network=NETWORKS.get(b.in_plan_network, ""),
+                coverage_level=b.coverage_level,
+                time_period=b.time_period,
+                amount=b.amount,
+                percent=percent.quantize(CENT) if percent is not None else None,
+                quantity=b.quantity,
+                quantity_qualifier=b.quantity_qualifier,
+                authorization_required=b.authorization_required,
+                plan_description=b.plan_description,
+                messages=b.messages,
             )
+        )
     return tuple(rows)
 
 

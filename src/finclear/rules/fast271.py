@@ -32,6 +32,11 @@ from finclear.x12.views.common import (
 from finclear.x12.views.eligibility import AdditionalInfo, Benefit, EligibilityView, Member
 
 LEVEL_LOOPS = {"20": ("2000A", "2100A"), "21": ("2000B", "2100B")}
+# A payer's 271s repeat the same EB rows member after member (a plan's copays, coinsurance,
+# limits): an EB with nothing but messages under it is built once per process and shared
+# (``Benefit`` is immutable). Cleared when full.
+_BENEFITS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Benefit] = {}
+MAX_CACHED = 50_000
 MEMBER_LOOPS = {"22": ("2000C", "2100C", "2110C"), "23": ("2000D", "2100D", "2110D")}
 
 
@@ -46,6 +51,24 @@ class _Benefit:
     related: list[tuple[Segment, list[Segment]]] = field(default_factory=list)
 
     def build(self) -> Benefit:
+        if self.references or self.dates or self.errors or self.info or self.related:
+            return self._build()
+        eb = self.eb
+        key = (
+            eb.delimiters.repetition,
+            eb.delimiters.component,
+            tuple(eb.elements),
+            tuple(self.messages),
+        )
+        found = _BENEFITS.get(key)
+        if found is None:
+            found = self._build()
+            if len(_BENEFITS) >= MAX_CACHED:
+                _BENEFITS.clear()
+            _BENEFITS[key] = found
+        return found
+
+    def _build(self) -> Benefit:
         eb = self.eb
         e = padded(eb, 15)
         return Benefit(
