@@ -1,4 +1,4 @@
-"""The plain-SQL reads of the recompute path load what the ORM's queries load."""
+"""The plain SQL of the real-time path reads and writes what the ORM's queries would."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from finclear.audit.models import AuditAction, AuditEvent
+from finclear.audit.services import build_event
 from finclear.eligibility import clearance, endpoints, services
 from finclear.eligibility.models import EligibilityCheck
 from finclear.patients.services import do_add_coverage
 from finclear.workqueue.checks import load_active_coverages
 from finclear.workqueue.models import ClearanceCase
+from finclear.workqueue.rows import do_insert_rows
 from finclear.workqueue.services import do_lock_case
 from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.model_builders import Clinic, build_patient, build_plan
@@ -142,3 +145,47 @@ def test_the_latest_checks_are_the_orms(payer, monkeypatch, iterate_above):
         key: (c.pk, c.status, c.requested_on, c.fingerprint, c.reasons) for key, c in found.items()
     } == expected_latest(pairs)
     assert set(found) == {(first.pk, clinic.coverage.pk), (second.pk, clinic.coverage.pk)}
+
+
+def test_rows_inserted_are_the_ones_bulk_create_would_store(payer, monkeypatch):
+    """The recompute's audit events: the same stored values as ``bulk_create``, in chunks
+    the database accepts."""
+    clinic = Clinic()
+    encounter = clinic.encounter()
+    services.do_verify(encounter)
+    case = ClearanceCase.objects.get(encounter=encounter)
+    at = timezone.now()
+
+    def events(marker: str) -> list[AuditEvent]:
+        return [
+            build_event(
+                AuditAction.UPDATE,
+                obj=case,
+                patient_id=encounter.patient_id,
+                detail={"fields": ["status", marker, str(n)]},
+            )
+            for n in range(5)
+        ]
+
+    expected = events("bulk")
+    for event in expected:
+        event.occurred_at = at
+    AuditEvent.objects.bulk_create(expected)
+    written = events("rows")
+    for event in written:
+        event.occurred_at = at
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    with CaptureQueriesContext(connection) as inserts:
+        do_insert_rows(AuditEvent, written)
+    assert len(inserts) == 3  # 2 + 2 + 1
+
+    def stored(marker: str) -> list[dict[str, Any]]:
+        rows = AuditEvent.objects.filter(detail__fields__1=marker).order_by("pk")
+        out = []
+        for row in rows:
+            row.detail["fields"][1] = "-"
+            out.append({k: v for k, v in values(row).items() if k != "id"})
+        return out
+
+    assert stored("rows") == stored("bulk") and len(stored("rows")) == 5
+    do_insert_rows(AuditEvent, [])

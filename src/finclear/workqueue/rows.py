@@ -5,11 +5,13 @@ answer it for one row (``as_sql``, the select list, the joins, ordering: ~0.5-1 
 ``Columns`` writes a model's select list once per process and turns a slice of a fetched row
 into the instance the ORM would have built: the same converters (``from_db_value``, the
 backend's, e.g. SQLite's dates), ``Model.from_db`` (so ``post_init`` receivers run), and the
-related instances cached on it as ``select_related`` caches them.
+related instances cached on it as ``select_related`` caches them. ``do_insert_rows`` writes
+new rows the same way (the audit events of a recompute).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -85,3 +87,41 @@ def cache_related(instance: Model, name: str, related: Model) -> None:
     field.set_cached_value(instance, related)
     if field.unique:
         field.remote_field.set_cached_value(related, instance)
+
+
+@functools.cache
+def _insert_fields(model: type[Model]) -> list[Any]:
+    """The columns an INSERT of ``model`` writes: every local one but an automatic key."""
+    meta = model._meta
+    return [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+
+
+def do_insert_rows(model: type[Model], instances: Sequence[Model]) -> None:
+    """Insert new rows in one statement, as ``bulk_create`` would (no signals, no ``save``),
+    without reading their keys back: for rows written and not used again (audit events).
+
+    The values are the ORM's (each field's ``pre_save``, e.g. ``auto_now``, then
+    ``get_db_prep_save``); the SQL is built here, not by the ORM's compiler.
+    """
+    if not instances:
+        return
+    if model._meta.parents:
+        raise TypeError(f"do_insert_rows: {model.__name__} has parents: use bulk_create")
+    fields = _insert_fields(model)
+    quote = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES "
+    )
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    size = max(1, connection.ops.bulk_batch_size(fields, instances))
+    with connection.cursor() as cursor:
+        for start in range(0, len(instances), size):
+            chunk = instances[start : start + size]
+            params: list[Any] = []
+            for instance in chunk:
+                instance._prepare_related_fields_for_save(operation_name="bulk_create")
+                params += [
+                    f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields
+                ]
+            cursor.execute(head + ", ".join([marks] * len(chunk)), params)

@@ -46,7 +46,7 @@ from finclear.workqueue.models import (
 )
 from finclear.workqueue.queries import do_forget_counts
 from finclear.workqueue.receivers import is_pending
-from finclear.workqueue.rows import Columns, cache_related
+from finclear.workqueue.rows import Columns, cache_related, do_insert_rows
 
 OPEN_ENCOUNTER_STATUSES = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED})
 BULK_BATCH = 500
@@ -279,8 +279,9 @@ def _recompute_batch(
         )
         changed_cases.append(case)
     _write(changed_cases, RECOMPUTED_FIELDS)
-    CaseActivity.objects.bulk_create(activities)
-    AuditEvent.objects.bulk_create(events)
+    if activities:
+        CaseActivity.objects.bulk_create(activities)
+    do_insert_rows(AuditEvent, events)
     return len(cases)
 
 
@@ -325,7 +326,8 @@ RECOMPUTED_FIELDS = [
 
 
 def _write(cases: list[ClearanceCase], names: list[str]) -> None:
-    """One parameterized UPDATE per row, sent with ``executemany`` (psycopg pipelines it).
+    """One parameterized UPDATE per row, sent with ``executemany`` (psycopg pipelines it),
+    or ``execute`` for one row (a real-time check's case: no pipeline to open and sync).
 
     ``bulk_update`` builds a CASE WHEN per field over the batch's rows: with twenty fields
     Django spends seconds building that statement for a few hundred rows.
@@ -342,7 +344,10 @@ def _write(cases: list[ClearanceCase], names: list[str]) -> None:
         for case in cases
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
 
 
 def _apply_clearance(
