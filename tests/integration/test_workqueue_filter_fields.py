@@ -84,3 +84,31 @@ def test_other_values_other_markup(specialist) -> None:
     assert by_date.is_valid()
     assert by_date.fields_html() != plain
     assert '<option value="date" selected>' in by_date.fields_html()
+
+
+def test_each_form_has_fields_of_its_own(specialist) -> None:
+    """The declared fields are copied for each form (more cheaply than Django's deep copy):
+    what one form sets on its fields and widgets is not seen by the next."""
+    import copy
+
+    first = bound(specialist, {"payer": "1"})
+    second = bound(specialist, {})
+    for name, field in first.fields.items():
+        other = second.fields[name]
+        declared = WorklistFilterForm.base_fields[name]
+        assert field is not other and field is not declared
+        assert field.widget is not other.widget and field.widget is not declared.widget
+        assert field.widget.attrs is not other.widget.attrs
+        assert field.error_messages is not other.error_messages
+        assert field.validators is not other.validators
+    first.fields["sort"].choices = [("x", "X")]
+    first.fields["date_from"].widget.attrs["data-x"] = "1"
+    assert second.fields["sort"].choices == list(forms.SORT_CHOICES)
+    assert "data-x" not in bound(specialist, {}).fields["date_from"].widget.attrs
+    assert first.fields["payer"].queryset is not None and second.fields["payer"].queryset is None
+    # What Django's deep copy gives, field by field, for the attributes a form reads.
+    plain = copy.deepcopy(dict(WorklistFilterForm.base_fields))
+    for name, field in bound(specialist, {}).fields.items():
+        assert type(field) is type(plain[name]) and field.label == plain[name].label
+        assert field.widget.attrs == plain[name].widget.attrs
+        assert field.required == plain[name].required
