@@ -55,3 +55,27 @@ def test_the_addresses_follow_the_script_prefix() -> None:
         set_script_prefix("/")
     assert _first_url(("workqueue:worklist",)) == "/worklist/"
     assert _first_url(("no-such:page",)) is None
+
+
+def test_the_shells_addresses_are_those_url_reverses() -> None:
+    """``shell_url`` gives what ``{% url %}`` gives, under another script prefix too, and
+    refuses a name that does not reverse as it does."""
+    from django.urls import NoReverseMatch, reverse
+
+    from finclear.web.templatetags.shell import shell_url
+
+    names = [
+        "accounts:session_status",
+        "accounts:session_keepalive",
+        "accounts:login",
+        "accounts:logout",
+    ]
+    for prefix in ("/", "/finclear/", "/"):
+        set_script_prefix(prefix)
+        try:
+            assert [shell_url(n) for n in names] == [reverse(n) for n in names]
+            assert all(shell_url(n).startswith(prefix) for n in names)
+        finally:
+            set_script_prefix("/")
+    with pytest.raises(NoReverseMatch):
+        shell_url("no-such:page")

@@ -49,6 +49,17 @@ def _first_url_under(names: tuple[str, ...], prefix: str, urlconf: Any) -> str |
     return None
 
 
+@register.simple_tag
+def shell_url(name: str) -> str:
+    """``{% url name %}`` for a URL without arguments, reversed once per script prefix and
+    URLconf (the shell reversed four on every page); a name that does not reverse raises
+    ``NoReverseMatch`` as ``{% url %}`` does."""
+    url = _first_url((name,))
+    if url is None:
+        raise NoReverseMatch(f"shell_url: {name!r} does not reverse")
+    return url
+
+
 @register.simple_tag(takes_context=True)
 def nav_items(context: Any) -> list[NavItem]:
     """The sections the user may open; a section whose page does not exist is not shown."""
