@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get(
     "FINCLEAR_BENCH_PG", "postgres://postgres:postgres@127.0.0.1:5432/postgres"
 )
-PG_DATABASE = "finclear_bench_eligibility"
+# One database per bench process: two benches at once (people share the machine) would
+# otherwise drop each other's database mid-run.
+PG_DATABASE = f"finclear_bench_eligibility_{os.getpid()}"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -232,7 +234,22 @@ def child(args: argparse.Namespace) -> None:
     )
 
 
+def drop_postgres() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+
+
 def run_child(database: str, args: argparse.Namespace) -> dict[str, object]:
+    try:
+        return _run_child(database, args)
+    finally:
+        if database != "sqlite":
+            drop_postgres()
+
+
+def _run_child(database: str, args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="finclear-bench-elig-") as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3" if database == "sqlite" else fresh_postgres()
         env = {
