@@ -373,9 +373,12 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
     )
     encounter_ids = [check.encounter_id for check in checks]
     do_ensure_cases(encounter_ids)
+    # The tasks need a case's id alone (its JSON parts would be decoded and copied for nothing).
     cases = {
         case.encounter_id: case
-        for case in ClearanceCase.objects.filter(encounter_id__in=encounter_ids)
+        for case in ClearanceCase.objects.filter(encounter_id__in=encounter_ids).only(
+            "pk", "encounter_id"
+        )
     }
     do_apply_tasks([(check, cases[check.encounter_id]) for check in checks])
     # New benefits change estimates: bulk inserts send no signals, so refresh them here, before

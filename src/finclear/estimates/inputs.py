@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from finclear.contracts.queries import ContractBook, load_book
@@ -71,9 +72,12 @@ class EstimateInputs:
     notes: tuple[str, ...] = ()
     gfe_requested_on: dt.date | None = None
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """A digest of everything the calculation reads (Decimal and dataclass reprs are stable)."""
+        """A digest of everything the calculation reads (Decimal and dataclass reprs are stable).
+
+        Kept once computed: the inputs are immutable (compared, then stored with the estimate).
+        """
         parts: list[Any] = [
             self.kind,
             self.source,
@@ -231,13 +235,23 @@ def load_inputs(
             "facility", "patient", "rendering_provider"
         )
     )
-    lines_by: dict[int, list[ServiceLine]] = defaultdict(list)
-    for line in (
+    # Plain values: a line and its chargemaster item as model instances cost more than the
+    # estimate's calculation.
+    lines_by: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for encounter_id, *line in (
         ServiceLine.objects.filter(encounter_id__in=ids)
-        .select_related("chargemaster_item")
         .order_by("encounter_id", "line_number")
+        .values_list(
+            "encounter_id",
+            "line_number",
+            "cpt_hcpcs",
+            "units",
+            "charge",
+            "diagnosis_pointers",
+            "chargemaster_item__description",
+        )
     ):
-        lines_by[line.encounter_id].append(line)
+        lines_by[encounter_id].append(tuple(line))
     dx_by: dict[int, dict[int, str]] = defaultdict(dict)
     for encounter_id, sequence, code in Diagnosis.objects.filter(encounter_id__in=ids).values_list(
         "encounter_id", "sequence", "icd10_code"
@@ -265,16 +279,16 @@ def load_inputs(
         dx = dx_by[encounter.pk]
         lines = tuple(
             LineFacts(
-                line_number=line.line_number,
-                code=line.cpt_hcpcs,
-                description=line.chargemaster_item.description if line.chargemaster_item else "",
-                units=line.units,
-                charge=line.charge,
-                category=category_of(line.cpt_hcpcs, encounter.place_of_service, primary_care),
-                diagnosis_codes=tuple(dx[p] for p in line.diagnosis_pointers if p in dx)
+                line_number=line_number,
+                code=code,
+                description=description or "",
+                units=units,
+                charge=charge,
+                category=category_of(code, encounter.place_of_service, primary_care),
+                diagnosis_codes=tuple(dx[p] for p in pointers if p in dx)
                 or tuple(dx[k] for k in sorted(dx)[:1]),
             )
-            for line in lines_by[encounter.pk]
+            for line_number, code, units, charge, pointers, description in lines_by[encounter.pk]
         )
         in_force = [c for c in coverages[encounter.patient_id] if c.is_in_force_on(day)]
         out[encounter.pk] = build_inputs(
