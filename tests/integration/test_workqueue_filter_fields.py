@@ -112,3 +112,31 @@ def test_each_form_has_fields_of_its_own(specialist) -> None:
         assert type(field) is type(plain[name]) and field.label == plain[name].label
         assert field.widget.attrs == plain[name].widget.attrs
         assert field.required == plain[name].required
+
+
+def test_a_process_keeps_the_options_it_read(specialist, monkeypatch) -> None:
+    """Options read once are drawn again without the shared entry or the database until
+    they are ``OPTIONS_TTL`` old; then they are read again."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clock = [3_000_000.0]
+    monkeypatch.setattr(forms.time, "time", lambda: clock[0])
+    first = bound(specialist, {})
+    first.fields_html()
+    key = next(iter(forms._OPTIONS_HERE))
+    assert cache.get(key) is not None
+    cache.delete(key)
+    Payer.objects.create(name="Yak Assurance", payer_type="commercial")
+    clock[0] += forms.OPTIONS_TTL
+    with CaptureQueriesContext(connection) as seen:
+        kept = bound(specialist, {"sort": "date"})
+        assert kept.is_valid()
+        drawn = kept.fields_html()
+    assert "Yak Assurance" not in drawn and not [
+        q for q in seen.captured_queries if "payer" in q["sql"].lower()
+    ]
+    clock[0] += 1
+    assert "Yak Assurance" in bound(specialist, {"sort": "date"}).fields_html()
+    assert cache.get(key) is not None  # written back for the other processes

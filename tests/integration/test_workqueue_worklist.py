@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from finclear.audit.models import AuditEvent
+from finclear.workqueue.forms import do_forget_drawn_fields
 from finclear.workqueue.models import ClearanceCase, SavedView
 from finclear.workqueue.names import do_forget_names
 from finclear.workqueue.services import do_ensure_case, do_recompute_cases
@@ -204,6 +205,7 @@ def test_the_query_count_does_not_grow_with_the_rows(client_a: Client, sites) ->
             open_case(sites[0])
         cache.clear()  # nothing kept: the tab counts, filter options and names are read too
         do_forget_names()
+        do_forget_drawn_fields()
         rows, sql = worklist_queries(client_a)
         assert rows == n
         counts.append(len(sql))
@@ -387,8 +389,9 @@ def test_kept_saved_views_follow_every_write(settings, client_a: Client, special
 def test_the_filter_options_are_one_cache_entry_read_again_when_old(
     specialist, sites, monkeypatch
 ) -> None:
-    """The selects' options of a scope are kept together: a form reads them once from the
-    cache and none from the database; a part older than OPTIONS_TTL is read again."""
+    """The selects' options of a scope are kept together: a process that read them reads
+    them again from neither the cache nor the database, one that did not reads them once from
+    the cache and none from the database; a part older than OPTIONS_TTL is read again."""
     from django.core.cache import cache as the_cache
 
     from finclear.organizations.models import Department
@@ -403,6 +406,11 @@ def test_the_filter_options_are_one_cache_entry_read_again_when_old(
     reads = []
     real_get = the_cache.get
     monkeypatch.setattr(the_cache, "get", lambda key, *a: reads.append(key) or real_get(key, *a))
+    with CaptureQueriesContext(connection) as seen:
+        assert draw() == first
+    assert len(seen) == 0
+    assert not [k for k in reads if k.startswith("finclear:worklist-options:")]
+    wq_forms.do_forget_drawn_fields()  # as another process: the shared entry, read once
     with CaptureQueriesContext(connection) as seen:
         assert draw() == first
     assert len(seen) == 0

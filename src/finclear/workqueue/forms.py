@@ -138,18 +138,25 @@ class PlainHiddenInput(PlainInputMixin, forms.HiddenInput):
 OPTIONS_TTL = 60  # seconds a process may draw the same options of a filter select
 FIELDS_KEPT = 512  # drawn filter fields kept per process (``WorklistFilterForm.fields_html``)
 _FIELDS_DRAWN: dict[tuple[Any, ...], SafeString] = {}
+OPTIONS_KEPT_HERE = 256  # facility scopes whose options a process keeps (``KeptOptions``)
+_OPTIONS_HERE: dict[str, dict[str, tuple[float, Any]]] = {}
 
 
 def do_forget_drawn_fields() -> None:
-    """Forget the filter fields this process drew (tests: ids rolled back come again)."""
+    """Forget the filter fields and options this process drew and read (tests: ids rolled
+    back come again)."""
     _FIELDS_DRAWN.clear()
+    _OPTIONS_HERE.clear()
 
 
 class KeptOptions:
     """The options of every filter select of one facility scope, kept together in one cache
-    entry (``key``): a page reads its five selects' options in one cache read. Each select's
-    part is read from the database when missing or older than ``OPTIONS_TTL`` seconds, and
-    the entry written back; the entry is read once per form."""
+    entry (``key``): a process that has none of them reads the five selects' options in one
+    cache read. Each select's part is read from the database when missing or older than
+    ``OPTIONS_TTL`` seconds, and the entry written back; the entry is read at most once per
+    form. A process keeps the parts it read (``_OPTIONS_HERE``) for the same ``OPTIONS_TTL``
+    from their reading: unpickling the shared entry on every page cost more than drawing
+    from it."""
 
     def __init__(self, key: str) -> None:
         self.key = key
@@ -160,14 +167,23 @@ class KeptOptions:
 
     def kept(self, name: str, build: Callable[[], Any]) -> tuple[float, Any]:
         """(when the part was read, the part), read again first if missing or too old."""
+        now = time.time()
+        here = _OPTIONS_HERE.get(self.key)
+        kept = here.get(name) if here is not None else None
+        if kept is not None and now - kept[0] <= OPTIONS_TTL:
+            return kept
         if self.parts is None:
             found = cache.get(self.key)
             self.parts = dict(found) if isinstance(found, dict) else {}
         kept = self.parts.get(name)
-        now = time.time()
         if kept is None or now - kept[0] > OPTIONS_TTL:
             kept = self.parts[name] = (now, build())
             cache.set(self.key, self.parts, OPTIONS_TTL)
+        if here is None:
+            if len(_OPTIONS_HERE) >= OPTIONS_KEPT_HERE:
+                _OPTIONS_HERE.clear()
+            here = _OPTIONS_HERE[self.key] = {}
+        here[name] = kept
         return kept
 
 
