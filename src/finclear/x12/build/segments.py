@@ -7,6 +7,7 @@ Trailing empty elements and components are dropped, as the X12 syntax requires.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -25,11 +26,19 @@ class SegmentMaker:
         self.delimiters = delimiters or Delimiters()
         d = self.delimiters
         self._forbidden = {d.element, d.component, d.repetition, d.segment}
+        # One scan in C for a value to refuse (the loop below then names the character).
+        self._refused = re.compile(
+            "[\x00-\x1f" + "".join(re.escape(c) for c in sorted(self._forbidden) if c) + "]"
+        )
 
     def __call__(self, seg_id: str, *elements: Element) -> Segment:
         values = [seg_id]
+        refused = self._refused.search
         for pos, element in enumerate(elements, start=1):
-            values.append(self._element(seg_id, pos, element))
+            if type(element) is str and refused(element) is None:
+                values.append(element)  # a plain value to keep as it is (most are)
+            else:
+                values.append(self._element(seg_id, pos, element))
         while len(values) > 1 and values[-1] == "":
             values.pop()
         return Segment(values, delimiters=self.delimiters)
@@ -54,6 +63,8 @@ class SegmentMaker:
         return self.delimiters.component.join(parts)
 
     def _value(self, seg_id: str, pos: int, value: str) -> str:
+        if self._refused.search(value) is None:
+            return value
         for char in value:
             if char in self._forbidden or ord(char) < 32:
                 raise X12Error(
