@@ -225,7 +225,27 @@ def _answer(make: SegmentMaker, entity: str, member: MemberAnswer, insured: str)
     return out
 
 
+# The elements of a benefit's segments (EB and what goes under it), by delimiters and
+# benefit: a payer answers the same benefit for member after member. The segments are made
+# anew from them each time (a transaction numbers its own). Cleared when full.
+_BENEFIT_ELEMENTS: dict[tuple[Delimiters, Benefit], tuple[tuple[str, ...], ...]] = {}
+MAX_CACHED = 20_000
+
+
 def _benefit(make: SegmentMaker, benefit: Benefit) -> list[Segment]:
+    key = (make.delimiters, benefit)
+    found = _BENEFIT_ELEMENTS.get(key)
+    if found is None:
+        segments = _build_benefit(make, benefit)
+        if len(_BENEFIT_ELEMENTS) >= MAX_CACHED:
+            _BENEFIT_ELEMENTS.clear()
+        _BENEFIT_ELEMENTS[key] = tuple(tuple(seg.elements) for seg in segments)
+        return segments
+    delimiters = make.delimiters
+    return [Segment(list(elements), delimiters=delimiters) for elements in found]
+
+
+def _build_benefit(make: SegmentMaker, benefit: Benefit) -> list[Segment]:
     proc = benefit.procedure
     out = [
         make(
