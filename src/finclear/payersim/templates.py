@@ -80,11 +80,12 @@ def _fill(
     out: list[Segment] = []
     for seg in template:
         new: Segment | None = None
-        if seg.id == "ST":
+        sid = seg.elements[0]  # read once: a template holds a hundred segments
+        if sid == "ST":
             new = make("ST", "271", control_number, VERSION)
-        elif seg.id == "SE":
+        elif sid == "SE":
             new = make("SE", seg.get(1), control_number)
-        elif seg.id == "BHT":
+        elif sid == "BHT":
             new = make(
                 "BHT",
                 seg.get(1),
@@ -93,7 +94,7 @@ def _fill(
                 ccyymmdd(created.date()),
                 hhmm(created),
             )
-        elif seg.id == "TRN" and seg.get(2).startswith(_MARK):
+        elif sid == "TRN" and seg.get(2).startswith(_MARK):
             trace = traces[int(seg.get(2)[len(_MARK) :])]
             new = make("TRN", trace.type, trace.reference, trace.originator, trace.secondary)
         if new is None:
