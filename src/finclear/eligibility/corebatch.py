@@ -39,7 +39,12 @@ from finclear.x12.views.eligibility import EligibilityView
 
 RESULTS_271 = "X12_005010_Request_Batch_Results_271"
 RESULTS_ACK = "X12_999_SubmissionRequest_005010X231A1"
-POLL_SECONDS = 0.05
+# Polls for a batch's 271s: every POLL_SECONDS in the first FAST_POLLING seconds (a payer on
+# loopback answers a chunk in tens of milliseconds: a longer wait is idle time), then twice
+# as long each time up to POLL_MAX_SECONDS (a real payer may take minutes).
+POLL_SECONDS = 0.01
+FAST_POLLING = 1.0
+POLL_MAX_SECONDS = 1.0
 PICKUP_TIMEOUT = 120.0
 
 
@@ -152,9 +157,13 @@ def do_collect_group(
     """Pick up (polling) and acknowledge a submitted interchange's 271s; fill the outcomes."""
     try:
         results = gate.retrieve_batch(endpoint, RESULTS_271, receipt.payload_id)
-        deadline = time.monotonic() + PICKUP_TIMEOUT
+        started = time.monotonic()
+        deadline = started + PICKUP_TIMEOUT
+        delay = POLL_SECONDS
         while not results.payload and time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
+            time.sleep(delay)
+            if time.monotonic() - started > FAST_POLLING:
+                delay = min(delay * 2, POLL_MAX_SECONDS)
             results = gate.retrieve_batch(endpoint, RESULTS_271, receipt.payload_id)
         if results.payload:
             gate.retrieve_batch(endpoint, RESULTS_ACK, receipt.payload_id)
