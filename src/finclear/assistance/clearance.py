@@ -24,12 +24,12 @@ from finclear.assistance.models import (
     PosPayment,
 )
 from finclear.assistance.policies import build_pos_policy
-from finclear.assistance.pos import build_check_in
+from finclear.assistance.pos import visit_kind
 from finclear.estimates.models import Estimate
 from finclear.rules.clearance import Assistance, CounselingFacts
 from finclear.rules.money import ZERO
-from finclear.rules.pos_collection import CollectionKind, build_collection
-from finclear.scheduling.models import ServiceLine
+from finclear.rules.pos_collection import CheckIn, CollectionKind, build_collection
+from finclear.scheduling.models import Encounter, ServiceLine
 from finclear.workqueue.checks import COUNSELED_KEY, COUNSELING_KEY, CaseFacts, is_uninsured
 from finclear.workqueue.models import ClearanceCase
 
@@ -52,11 +52,11 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
     ):
         latest.setdefault(patient_id, status)
     balances = prior_balances(patient_ids)
-    estimates = {
-        e.encounter_id: e
-        for e in Estimate.objects.filter(encounter_id__in=encounter_ids, is_current=True).only(
-            "encounter_id", "copay", "patient_total"
-        )
+    estimates: dict[int, tuple[Decimal, Decimal]] = {
+        encounter_id: (copay, total)
+        for encounter_id, copay, total in Estimate.objects.filter(
+            encounter_id__in=encounter_ids, is_current=True
+        ).values_list("encounter_id", "copay", "patient_total")
     }
     codes: dict[int, list[str]] = defaultdict(list)
     for encounter_id, code in ServiceLine.objects.filter(
@@ -70,6 +70,7 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
         .order_by()
     )
     policies = _policies({facts[c.pk].encounter.facility_id for c in cases})
+    kinds: dict[tuple[str, str, tuple[str, ...]], str] = {}
     for case in cases:
         item = facts[case.pk]
         encounter = item.encounter
@@ -84,7 +85,11 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
         policy = _in_force(policies.get(encounter.facility_id, []), item)
         collection = build_collection(
             build_check_in(
-                encounter, estimates.get(encounter.pk), (balance, on_plan), codes[encounter.pk]
+                encounter,
+                estimates.get(encounter.pk),
+                (balance, on_plan),
+                codes[encounter.pk],
+                kinds,
             ),
             build_pos_policy(policy),
         )
@@ -95,6 +100,30 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
             deposit_due=collection.amount(CollectionKind.DEPOSIT),
             deposit_paid=Decimal(deposits.get(encounter.pk) or ZERO),
         )
+
+
+def build_check_in(
+    encounter: Encounter,
+    estimate: tuple[Decimal, Decimal] | None,
+    prior: tuple[Decimal, bool],
+    codes: list[str],
+    kinds: dict[tuple[str, str, tuple[str, ...]], str],
+) -> CheckIn:
+    """``finclear.assistance.pos.build_check_in`` of the current estimate's (copay, patient
+    total): no Estimate instance built, and each visit kind found once per encounter type,
+    place of service and codes (``kinds``: a batch's visits share a few)."""
+    key = (encounter.encounter_type, encounter.place_of_service, tuple(codes))
+    kind = kinds.get(key)
+    if kind is None:
+        kind = kinds[key] = visit_kind(encounter, codes)
+    return CheckIn(
+        visit_kind=kind,
+        copay=estimate[0] if estimate is not None else ZERO,
+        estimated_patient_share=estimate[1] if estimate is not None else ZERO,
+        prior_balance=prior[0],
+        prior_balance_on_plan=prior[1],
+        emergency=kind == "emergency",
+    )
 
 
 def _policies(facility_ids: set[int]) -> dict[int, list[AssistancePolicy]]:

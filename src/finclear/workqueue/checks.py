@@ -320,18 +320,19 @@ def _name(reader: Callable[..., Any]) -> str:
     return f"{reader.__module__}.{reader.__qualname__}"
 
 
-_REGISTRY_KEYS: dict[str, str] = {}
+_REGISTRY_KEYS: dict[tuple[Any, ...], str] = {}
 
 
 def build_registry_key() -> str:
     """The loaders and checks, in order, with what they read, hashed: stored parts of another
-    registry are void."""
-    text = ";".join(
-        f"{_name(r)}:{','.join(sorted(READS.get(r) or ('*',)))}" for r in (*FACT_LOADERS, *CHECKS)
-    )
-    key = _REGISTRY_KEYS.get(text)
+    registry are void. Kept by the readers and their reads (the text is built once for them:
+    every case recomputed asks twice)."""
+    readers = (*FACT_LOADERS, *CHECKS)
+    found = (readers, tuple(READS.get(r) for r in readers))
+    key = _REGISTRY_KEYS.get(found)
     if key is None:
-        key = _REGISTRY_KEYS[text] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        text = ";".join(f"{_name(r)}:{','.join(sorted(READS.get(r) or ('*',)))}" for r in readers)
+        key = _REGISTRY_KEYS[found] = hashlib.sha256(text.encode()).hexdigest()[:16]
     return key
 
 

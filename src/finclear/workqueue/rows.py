@@ -4,9 +4,13 @@ Django's compiler spends more CPU building a select-related query than the datab
 answer it for one row (``as_sql``, the select list, the joins, ordering: ~0.5-1 ms a query).
 ``Columns`` writes a model's select list once per process and turns a slice of a fetched row
 into the instance the ORM would have built: the same converters (``from_db_value``, the
-backend's, e.g. SQLite's dates), ``Model.from_db`` (so ``post_init`` receivers run), and the
-related instances cached on it as ``select_related`` caches them. ``do_insert_rows`` writes
-new rows the same way (the audit events of a recompute).
+backend's, e.g. SQLite's dates), ``Model.from_db`` (so ``pre_init``/``post_init`` receivers
+run; a model with none, and Django's own ``from_db`` and ``__init__``, gets the same instance
+without running ``__init__``: ``build_instance``), and the related instances cached on it as
+``select_related`` caches them. Rows read only to be written back with plain SQL (the cases
+of a bulk recompute) may be built without the init receivers (``receivers=False``: no audit
+snapshot, which only a ``save`` reads). ``do_insert_rows`` writes new rows the same way (the audit
+events of a recompute); ``build_prep`` prepares values as ``get_db_prep_save`` does.
 """
 
 from __future__ import annotations
@@ -16,18 +20,24 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import BooleanField, CharField, Model, TextField
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 Converter = Callable[[Any, Any, Any], Any]
 
 
 class Columns:
     """Every concrete column of ``model`` under the table alias ``alias`` (or the fields
-    ``names``, read as values: ``convert``, not ``build``)."""
+    ``names``, read as values: ``convert``, not ``build``). ``receivers=False``: instances
+    built without the model's ``pre_init``/``post_init`` receivers, for instances never saved."""
 
-    def __init__(self, model: type[Model], alias: str, names: Sequence[str] = ()) -> None:
+    def __init__(
+        self, model: type[Model], alias: str, names: Sequence[str] = (), *, receivers: bool = True
+    ) -> None:
         self.model = model
         self.alias = alias
+        self.receivers = receivers
         self.fields: list[Any] = (
             [model._meta.get_field(name) for name in names]
             if names
@@ -77,7 +87,40 @@ class Columns:
         """The instance of ``row[start:start + width]``, as the ORM loads it."""
         if not self.whole:
             raise TypeError("Columns.build: these columns are not the whole model")
-        return self.model.from_db(connection.alias, None, self.convert(row, start))
+        return build_instance(self.model, self.convert(row, start), receivers=self.receivers)
+
+
+def _plain_init(model: type[Model], receivers: bool = True) -> list[str] | None:
+    """The attribute names ``build_instance`` sets directly, or None: ``from_db`` then.
+
+    Django's ``__init__`` sets each value with ``setattr``: a field's attribute is a plain
+    instance attribute, but a foreign key's id goes through a descriptor that only forgets a
+    cached related object (a new instance has none). Models with their own ``from_db`` or
+    ``__init__``, or with ``pre_init``/``post_init`` receivers (the audit's snapshots) unless
+    ``receivers`` is False, keep Django's way.
+    """
+    if (
+        getattr(model.from_db, "__func__", None) is not Model.from_db.__func__  # type: ignore[attr-defined]
+        or model.__init__ is not Model.__init__
+        or (receivers and (pre_init.has_listeners(model) or post_init.has_listeners(model)))
+    ):
+        return None
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def build_instance(model: type[Model], values: list[Any], *, receivers: bool = True) -> Any:
+    """``model.from_db(connection.alias, None, values)`` for every concrete field's value;
+    without running ``__init__`` where ``_plain_init`` allows it (the same instance; without
+    the init receivers if ``receivers`` is False)."""
+    names = _plain_init(model, receivers)
+    if names is None or len(values) != len(names):
+        return model.from_db(connection.alias, None, values)
+    new = model.__new__(model)
+    state = new._state = ModelState()
+    state.adding = False
+    state.db = connection.alias
+    new.__dict__.update(zip(names, values, strict=True))
+    return new
 
 
 def cache_related(instance: Model, name: str, related: Model) -> None:
@@ -94,6 +137,24 @@ def _insert_fields(model: type[Model]) -> list[Any]:
     """The columns an INSERT of ``model`` writes: every local one but an automatic key."""
     meta = model._meta
     return [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+
+
+# Field classes (exactly these, not subclasses) whose ``get_db_prep_save`` gives back None or a
+# value of this exact type unchanged: no backend adapts them. Any other value, and any other
+# field, goes through the field.
+_UNCHANGED: dict[type[Any], type[Any]] = {CharField: str, TextField: str, BooleanField: bool}
+
+
+def build_prep(fields: Sequence[Any]) -> list[type[Any] | None]:
+    """Per field, the type of the values ``prep_value`` passes through (None: none)."""
+    return [_UNCHANGED.get(type(f)) for f in fields]
+
+
+def prep_value(field: Any, kind: type[Any] | None, value: Any) -> Any:
+    """``field.get_db_prep_save(value, connection)``, skipped where it changes nothing."""
+    if kind is not None and (value is None or type(value) is kind):
+        return value
+    return field.get_db_prep_save(value, connection)
 
 
 def do_insert_rows(model: type[Model], instances: Sequence[Model]) -> None:
@@ -115,13 +176,12 @@ def do_insert_rows(model: type[Model], instances: Sequence[Model]) -> None:
     )
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, connection.ops.bulk_batch_size(fields, instances))
+    kinds = list(zip(fields, build_prep(fields), strict=True))
     with connection.cursor() as cursor:
         for start in range(0, len(instances), size):
             chunk = instances[start : start + size]
             params: list[Any] = []
             for instance in chunk:
                 instance._prepare_related_fields_for_save(operation_name="bulk_create")
-                params += [
-                    f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields
-                ]
+                params += [prep_value(f, k, f.pre_save(instance, True)) for f, k in kinds]
             cursor.execute(head + ", ".join([marks] * len(chunk)), params)

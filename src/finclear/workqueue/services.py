@@ -46,7 +46,7 @@ from finclear.workqueue.models import (
 )
 from finclear.workqueue.queries import do_forget_counts
 from finclear.workqueue.receivers import is_pending
-from finclear.workqueue.rows import Columns, cache_related, do_insert_rows
+from finclear.workqueue.rows import Columns, build_prep, cache_related, do_insert_rows, prep_value
 
 OPEN_ENCOUNTER_STATUSES = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED})
 BULK_BATCH = 500
@@ -169,36 +169,54 @@ def do_lock_case(encounter: Encounter) -> ClearanceCase:
 
 
 @functools.cache
-def _lock_case_columns() -> tuple[Columns, Columns, Columns, str]:
+def _case_columns(receivers: bool = True) -> tuple[Columns, Columns, Columns, str]:
     """The case, its encounter and facility, as ``select_related("encounter__facility")``
-    with ``select_for_update(of=("self",))`` reads them (plain SQL: ``finclear.workqueue.rows``)."""
-    case = Columns(ClearanceCase, "c")
+    with ``select_for_update(of=("self",))`` reads them (plain SQL: ``finclear.workqueue.rows``);
+    the SQL to its WHERE. ``receivers=False``: cases only written back with plain SQL (no
+    ``save``), built without their audit snapshot."""
+    case = Columns(ClearanceCase, "c", receivers=receivers)
     encounter = Columns(Encounter, "e")
     facility = Columns(Facility, "f")
     sql = (
         f"SELECT {case.select}, {encounter.select}, {facility.select} FROM {case.table} "
         f"INNER JOIN {encounter.table} ON {encounter.column('id')} = {case.column('encounter')} "
         f"INNER JOIN {facility.table} ON {facility.column('id')} = {encounter.column('facility')} "
-        f"WHERE {case.column('encounter')} = %s"
+        "WHERE "
     )
     return case, encounter, facility, sql
 
 
 def _lock_case_row(encounter_id: int) -> ClearanceCase | None:
-    case_columns, encounter_columns, facility_columns, sql = _lock_case_columns()
+    case_columns = _case_columns()[0]
+    found = _locked_cases(f"{case_columns.column('encounter')} = %s", [encounter_id])
+    return found[0] if found else None
+
+
+def _lock_cases(ids: list[int]) -> list[ClearanceCase]:
+    """The cases of these primary keys, locked, by primary key; for ``_recompute_batch`` only
+    (built without their audit snapshots: it writes them with ``_write``, never ``save``)."""
+    case_columns = _case_columns(receivers=False)[0]
+    where = f"{case_columns.column('id')} IN ({', '.join(['%s'] * len(ids))}) "
+    return _locked_cases(where + f"ORDER BY {case_columns.column('id')}", ids, receivers=False)
+
+
+def _locked_cases(where: str, params: list[int], *, receivers: bool = True) -> list[ClearanceCase]:
+    case_columns, encounter_columns, facility_columns, sql = _case_columns(receivers)
+    sql += where
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE OF c" if connection.features.has_select_for_update_of else " FOR UPDATE"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [encounter_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    case = case_columns.build(row)
-    encounter = encounter_columns.build(row, case_columns.width)
-    facility = facility_columns.build(row, case_columns.width + encounter_columns.width)
-    cache_related(encounter, "facility", facility)
-    cache_related(case, "encounter", encounter)
-    return case
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    cases = []
+    for row in rows:
+        case = case_columns.build(row)
+        encounter = encounter_columns.build(row, case_columns.width)
+        facility = facility_columns.build(row, case_columns.width + encounter_columns.width)
+        cache_related(encounter, "facility", facility)
+        cache_related(case, "encounter", encounter)
+        cases.append(case)
+    return cases
 
 
 def do_recompute_locked(case: ClearanceCase, *, changed: Iterable[str] | None = None) -> int:
@@ -217,16 +235,7 @@ def _recompute_batch(
 ) -> int:
     # Open cases are picked here rather than in SQL: given the status, SQLite's planner walks
     # every encounter in that status instead of the batch's primary keys.
-    rows = (
-        locked
-        if locked is not None
-        else list(
-            ClearanceCase.objects.select_for_update(of=("self",))
-            .select_related("encounter__facility")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
-    )
+    rows = locked if locked is not None else _lock_cases(ids)
     cases = [case for case in rows if case.encounter.status in OPEN_ENCOUNTER_STATUSES]
     open_ids = {case.pk for case in cases}
     closing = [case for case in rows if case.is_open and case.pk not in open_ids]
@@ -241,6 +250,8 @@ def _recompute_batch(
     if stored is None:
         changed = None
     facts = build_facts(cases, changed, stored)
+    # The rows read here, locked: a column no case of the batch changes need not be written.
+    loaded = None if locked is not None else [_recomputed_values(case) for case in cases]
     now = timezone.now()
     events, activities, changed_cases = [], [], []
     for case in cases:
@@ -278,7 +289,7 @@ def _recompute_batch(
             )
         )
         changed_cases.append(case)
-    _write(changed_cases, RECOMPUTED_FIELDS)
+    _write(changed_cases, _changed_fields(changed_cases, loaded))
     if activities:
         CaseActivity.objects.bulk_create(activities)
     do_insert_rows(AuditEvent, events)
@@ -325,6 +336,37 @@ RECOMPUTED_FIELDS = [
 ]
 
 
+@functools.cache
+def _recomputed_columns() -> list[tuple[str, str, bool]]:
+    """(name, attname, always written) of ``RECOMPUTED_FIELDS``: JSON values are always
+    written (Python's equality is not JSON's: ``1 == True``)."""
+    out = []
+    for name in RECOMPUTED_FIELDS:
+        field: Any = ClearanceCase._meta.get_field(name)
+        out.append((name, field.attname, field.get_internal_type() == "JSONField"))
+    return out
+
+
+def _recomputed_values(case: ClearanceCase) -> list[Any]:
+    return [getattr(case, attname) for _, attname, _ in _recomputed_columns()]
+
+
+def _changed_fields(cases: list[ClearanceCase], loaded: list[list[Any]] | None) -> list[str]:
+    """``RECOMPUTED_FIELDS`` but those equal to their ``loaded`` value (as read, locked) in
+    every case: writing the same value again stores nothing new. All of them without
+    ``loaded``."""
+    if loaded is None:
+        return RECOMPUTED_FIELDS
+    names = []
+    for index, (name, attname, always) in enumerate(_recomputed_columns()):
+        if always or any(
+            getattr(case, attname) != values[index]
+            for case, values in zip(cases, loaded, strict=True)
+        ):
+            names.append(name)
+    return names
+
+
 def _write(cases: list[ClearanceCase], names: list[str]) -> None:
     """One parameterized UPDATE per row, sent with ``executemany`` (psycopg pipelines it),
     or ``execute`` for one row (a real-time check's case: no pipeline to open and sync).
@@ -335,12 +377,13 @@ def _write(cases: list[ClearanceCase], names: list[str]) -> None:
     if not cases:
         return
     fields = [ClearanceCase._meta.get_field(name) for name in names]
+    kinds = list(zip((f.attname for f in fields), fields, build_prep(fields), strict=True))
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     table = quote(ClearanceCase._meta.db_table)
     sql = f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s"
     rows = [
-        [f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields] + [case.pk]
+        [prep_value(f, kind, getattr(case, name)) for name, f, kind in kinds] + [case.pk]
         for case in cases
     ]
     with connection.cursor() as cursor:
