@@ -12,18 +12,20 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finclear.assistance import clearance as assistance
 from finclear.assistance.pos import build_check_in
-from finclear.audit.models import AuditEvent
+from finclear.audit.models import AuditAction, AuditEvent
+from finclear.audit.services import build_event
 from finclear.estimates.models import Estimate
 from finclear.estimates.services import do_create_estimate
 from finclear.scheduling.models import EncounterType
 from finclear.scheduling.services import ServiceLineInput, do_add_service_line
-from finclear.workqueue import services
-from finclear.workqueue.models import ClearanceCase
+from finclear.workqueue import rows, services
+from finclear.workqueue.models import CaseActivity, ClearanceCase
 from finclear.workqueue.rows import build_prep, prep_value
 from tests.integration.model_builders import Clinic, build_chargemaster_item
 
@@ -150,3 +152,66 @@ def test_the_loaders_check_in_is_the_pos_one(kind, cpt):
         got = assistance.build_check_in(encounter, pair, prior, codes, kinds)
         assert got == build_check_in(encounter, estimate, prior, codes)
     assert len(kinds) == 1
+
+
+@pytest.mark.parametrize("count", [3, rows.COPY_ABOVE + 25], ids=["insert", "copy"])
+def test_many_rows_inserted_are_the_ones_bulk_create_would_store(count):
+    """More than ``COPY_ABOVE`` rows go by COPY on PostgreSQL: the same stored values, in the
+    same order, as ``bulk_create``'s (audit events with JSON and nulls, case activities)."""
+    clinic = Clinic()
+    case = ClearanceCase.objects.get(pk=build_cases(clinic, 1)[0])
+    at = timezone.now()
+
+    def events(marker: str) -> list[AuditEvent]:
+        out = []
+        for n in range(count):
+            event = build_event(
+                AuditAction.UPDATE,
+                obj=case,
+                patient_id=None if n % 3 else clinic.patient.pk,
+                detail={
+                    "fields": ["status", marker, str(n)],
+                    "count": n,
+                    "reason": 'it\'s \t "quoted"',
+                },
+            )
+            event.occurred_at = at
+            out.append(event)
+        return out
+
+    def activities(marker: str) -> list[CaseActivity]:
+        return [
+            CaseActivity(
+                case=case,
+                kind=CaseActivity.Kind.STATUS,
+                from_status="pending",
+                to_status=marker,
+                detail=f"{marker} {n}\\ttab\\nline",
+                occurred_at=at,
+            )
+            for n in range(count)
+        ]
+
+    AuditEvent.objects.bulk_create(events("bulk"))
+    CaseActivity.objects.bulk_create(activities("bulk"))
+    rows.do_insert_rows(AuditEvent, events("rows"))
+    rows.do_insert_rows(CaseActivity, activities("rows"))
+
+    def stored_events(marker: str) -> list[dict[str, Any]]:
+        out = []
+        for row in AuditEvent.objects.filter(detail__fields__1=marker).order_by("pk"):
+            row.detail["fields"][1] = "-"
+            out.append({k: v for k, v in values(row).items() if k != "id"})
+        return out
+
+    def stored_activities(marker: str) -> list[dict[str, Any]]:
+        found = CaseActivity.objects.filter(to_status=marker).order_by("pk")
+        return [
+            {k: v for k, v in values(row).items() if k not in ("id", "to_status")}
+            | {"detail": row.detail.replace(marker, "-")}
+            for row in found
+        ]
+
+    assert stored_events("rows") == stored_events("bulk") and len(stored_events("rows")) == count
+    assert stored_activities("rows") == stored_activities("bulk")
+    assert len(stored_activities("rows")) == count

@@ -94,11 +94,12 @@ def load_latest(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], LatestChec
     # PostgreSQL; a few (a real-time check's case): one plain fetch, not a cursor's three
     # round trips.
     many = len(encounter_ids) > ITERATE_ABOVE
+    convert = columns.converter()
     with connection.chunked_cursor() if many else connection.cursor() as cursor:
         cursor.execute(sql.format(", ".join(["%s"] * len(encounter_ids))), encounter_ids)
         while rows := cursor.fetchmany(FETCH_SIZE):
             for row in rows:
-                pk, enc, cov, status, cov_status, at, fp, reasons, error = columns.convert(row)
+                pk, enc, cov, status, cov_status, at, fp, reasons, error = convert(row)
                 key = (enc, cov)
                 if key in latest or key not in pairs:
                     continue

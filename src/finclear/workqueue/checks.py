@@ -160,9 +160,10 @@ def load_active_coverages(patient_ids: set[int]) -> list[Coverage]:
         cursor.execute(sql.format(", ".join(["%s"] * len(ids))), [True, *ids])
         rows = cursor.fetchall()
     coverages = []
+    build_coverage, build_payer = coverage_columns.builder(), payer_columns.builder()
     for row in rows:
-        coverage = coverage_columns.build(row)
-        cache_related(coverage, "payer", payer_columns.build(row, coverage_columns.width))
+        coverage = build_coverage(row)
+        cache_related(coverage, "payer", build_payer(row, coverage_columns.width))
         coverages.append(coverage)
     return coverages
 

@@ -6,7 +6,7 @@ answer it for one row (``as_sql``, the select list, the joins, ordering: ~0.5-1 
 into the instance the ORM would have built: the same converters (``from_db_value``, the
 backend's, e.g. SQLite's dates), ``Model.from_db`` (so ``pre_init``/``post_init`` receivers
 run; a model with none, and Django's own ``from_db`` and ``__init__``, gets the same instance
-without running ``__init__``: ``build_instance``), and the related instances cached on it as
+without running ``__init__``: ``Columns.builder``), and the related instances cached on it as
 ``select_related`` caches them. Rows read only to be written back with plain SQL (the cases
 of a bulk recompute) may be built without the init receivers (``receivers=False``: no audit
 snapshot, which only a ``save`` reads). ``do_insert_rows`` writes new rows the same way (the audit
@@ -16,10 +16,11 @@ events of a recompute); ``build_prep`` prepares values as ``get_db_prep_save`` d
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import BooleanField, CharField, Model, TextField
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
@@ -77,21 +78,52 @@ class Columns:
 
     def convert(self, row: Sequence[Any], start: int = 0) -> list[Any]:
         """The values of ``row[start:start + width]`` as the ORM reads them."""
-        values = list(row[start : start + self.width])
-        for index, col, chain in self.converters():
-            for converter in chain:
-                values[index] = converter(values[index], col, connection)
-        return values
+        return self.converter()(row, start)
+
+    def converter(self) -> Callable[[Sequence[Any], int], list[Any]]:
+        """``convert`` for the rows of one read (the converters and connection found once)."""
+        width, chains = self.width, self.converters()
+        real = connections[DEFAULT_DB_ALIAS]  # what ``connection`` stands for
+
+        def convert(row: Sequence[Any], start: int = 0) -> list[Any]:
+            values = list(row[start : start + width])
+            for index, col, chain in chains:
+                for converter in chain:
+                    values[index] = converter(values[index], col, real)
+            return values
+
+        return convert
 
     def build(self, row: Sequence[Any], start: int = 0) -> Any:
         """The instance of ``row[start:start + width]``, as the ORM loads it."""
+        return self.builder()(row, start)
+
+    def builder(self) -> Callable[[Sequence[Any], int], Any]:
+        """``build`` for the rows of one read: the converters, the connection and the way of
+        building (``_plain_init``) found once, not per row."""
         if not self.whole:
             raise TypeError("Columns.build: these columns are not the whole model")
-        return build_instance(self.model, self.convert(row, start), receivers=self.receivers)
+        model, convert = self.model, self.converter()
+        real = connections[DEFAULT_DB_ALIAS]
+        names = _plain_init(model, self.receivers)
+
+        def build(row: Sequence[Any], start: int = 0) -> Any:
+            values = convert(row, start)
+            if names is None:
+                return model.from_db(real.alias, None, values)
+            new = model.__new__(model)
+            state = new._state = ModelState()
+            state.adding = False
+            state.db = real.alias
+            new.__dict__.update(zip(names, values, strict=True))
+            return new
+
+        return build
 
 
 def _plain_init(model: type[Model], receivers: bool = True) -> list[str] | None:
-    """The attribute names ``build_instance`` sets directly, or None: ``from_db`` then.
+    """The attribute names a builder sets directly (the instance ``from_db`` would make, without
+    running ``__init__``), or None: ``from_db`` then.
 
     Django's ``__init__`` sets each value with ``setattr``: a field's attribute is a plain
     instance attribute, but a foreign key's id goes through a descriptor that only forgets a
@@ -106,21 +138,6 @@ def _plain_init(model: type[Model], receivers: bool = True) -> list[str] | None:
     ):
         return None
     return [f.attname for f in model._meta.concrete_fields]
-
-
-def build_instance(model: type[Model], values: list[Any], *, receivers: bool = True) -> Any:
-    """``model.from_db(connection.alias, None, values)`` for every concrete field's value;
-    without running ``__init__`` where ``_plain_init`` allows it (the same instance; without
-    the init receivers if ``receivers`` is False)."""
-    names = _plain_init(model, receivers)
-    if names is None or len(values) != len(names):
-        return model.from_db(connection.alias, None, values)
-    new = model.__new__(model)
-    state = new._state = ModelState()
-    state.adding = False
-    state.db = connection.alias
-    new.__dict__.update(zip(names, values, strict=True))
-    return new
 
 
 def cache_related(instance: Model, name: str, related: Model) -> None:
@@ -157,31 +174,59 @@ def prep_value(field: Any, kind: type[Any] | None, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
+# Fewer rows go in one INSERT: a COPY is a statement and a data stream (a real-time check's
+# one case has one event).
+COPY_ABOVE = 20
+
+
 def do_insert_rows(model: type[Model], instances: Sequence[Model]) -> None:
-    """Insert new rows in one statement, as ``bulk_create`` would (no signals, no ``save``),
-    without reading their keys back: for rows written and not used again (audit events).
+    """Insert new rows as ``bulk_create`` would (no signals, no ``save``), without reading
+    their keys back: for rows written and not used again (audit events, case activities).
 
     The values are the ORM's (each field's ``pre_save``, e.g. ``auto_now``, then
-    ``get_db_prep_save``); the SQL is built here, not by the ORM's compiler.
+    ``get_db_prep_save``); the SQL is built here, not by the ORM's compiler. On PostgreSQL,
+    more than ``COPY_ABOVE`` rows are written with COPY, in their order (the keys from the
+    table's default, as the INSERT takes them): psycopg parses a statement of more than 50
+    parameters anew each time, a cost in Python per value that COPY does not have. Elsewhere,
+    one INSERT per ``bulk_batch_size`` rows.
     """
     if not instances:
         return
     if model._meta.parents:
         raise TypeError(f"do_insert_rows: {model.__name__} has parents: use bulk_create")
     fields = _insert_fields(model)
+    kinds = list(zip(fields, build_prep(fields), strict=True))
+
+    def prepared(instance: Model) -> list[Any]:
+        instance._prepare_related_fields_for_save(operation_name="bulk_create")
+        return [prep_value(f, k, f.pre_save(instance, True)) for f, k in kinds]
+
     quote = connection.ops.quote_name
-    head = (
-        f"INSERT INTO {quote(model._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in fields)}) VALUES "
-    )
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    if connection.vendor == "postgresql" and len(instances) > COPY_ABOVE:
+        rows = [prepared(instance) for instance in instances]
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        began = time.monotonic()
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.cursor.copy(sql) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        if connection.queries_logged:  # a statement like another (query counts, debug)
+            took = time.monotonic() - began
+            connection.queries_log.append(
+                {"sql": f"{sql} ({len(rows)} rows)", "time": f"{took:.3f}"}
+            )
+        return
+    head = f"INSERT INTO {table} ({columns}) VALUES "
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, connection.ops.bulk_batch_size(fields, instances))
-    kinds = list(zip(fields, build_prep(fields), strict=True))
     with connection.cursor() as cursor:
         for start in range(0, len(instances), size):
             chunk = instances[start : start + size]
             params: list[Any] = []
             for instance in chunk:
-                instance._prepare_related_fields_for_save(operation_name="bulk_create")
-                params += [prep_value(f, k, f.pre_save(instance, True)) for f, k in kinds]
+                params += prepared(instance)
             cursor.execute(head + ", ".join([marks] * len(chunk)), params)

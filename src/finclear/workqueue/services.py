@@ -209,10 +209,12 @@ def _locked_cases(where: str, params: list[int], *, receivers: bool = True) -> l
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     cases = []
+    build_case, build_encounter = case_columns.builder(), encounter_columns.builder()
+    build_facility = facility_columns.builder()
     for row in rows:
-        case = case_columns.build(row)
-        encounter = encounter_columns.build(row, case_columns.width)
-        facility = facility_columns.build(row, case_columns.width + encounter_columns.width)
+        case = build_case(row)
+        encounter = build_encounter(row, case_columns.width)
+        facility = build_facility(row, case_columns.width + encounter_columns.width)
         cache_related(encounter, "facility", facility)
         cache_related(case, "encounter", encounter)
         cases.append(case)
@@ -290,8 +292,7 @@ def _recompute_batch(
         )
         changed_cases.append(case)
     _write(changed_cases, _changed_fields(changed_cases, loaded))
-    if activities:
-        CaseActivity.objects.bulk_create(activities)
+    do_insert_rows(CaseActivity, activities)
     do_insert_rows(AuditEvent, events)
     return len(cases)
 
