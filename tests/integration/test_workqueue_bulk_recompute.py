@@ -17,16 +17,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finclear.assistance import clearance as assistance
+from finclear.assistance import services as assistance_services
+from finclear.assistance.models import AssistanceApplication
 from finclear.assistance.pos import build_check_in
 from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.estimates.models import Estimate
 from finclear.estimates.services import do_create_estimate
-from finclear.scheduling.models import EncounterType
+from finclear.scheduling.models import EncounterType, ServiceLine
 from finclear.scheduling.services import ServiceLineInput, do_add_service_line
 from finclear.workqueue import rows, services
 from finclear.workqueue.models import CaseActivity, ClearanceCase
 from finclear.workqueue.rows import build_prep, prep_value
+from tests.integration.estimates_support import EstimateClinic, build_policy
 from tests.integration.model_builders import Clinic, build_chargemaster_item
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +218,44 @@ def test_many_rows_inserted_are_the_ones_bulk_create_would_store(count):
     assert stored_events("rows") == stored_events("bulk") and len(stored_events("rows")) == count
     assert stored_activities("rows") == stored_activities("bulk")
     assert len(stored_activities("rows")) == count
+
+
+def test_the_assistance_loaders_reads_are_the_orms():
+    """Applications latest first, current estimates, service lines' codes: the plain reads
+    give the ORM's ``values_list`` rows in the ORM's order (PostgreSQL's decimals and
+    SQLite's alike)."""
+    clinic = EstimateClinic()
+    build_policy(clinic.facility)
+    for n, day in enumerate((dt.date(2026, 3, 2), dt.date(2026, 5, 4), dt.date(2026, 5, 4))):
+        assistance_services.do_submit_application(
+            clinic.patient, household_size=1 + n, annual_income=Decimal("20000"), received_on=day
+        )
+    encounters = [clinic.encounter() for _ in range(3)]
+    for cpt, charge in (("72148", "2450.00"), ("27447", "980.10")):
+        build_chargemaster_item(clinic.facility, cpt=cpt, charge=charge)
+        for encounter in encounters[:2]:
+            do_add_service_line(encounter, ServiceLineInput(cpt_hcpcs=cpt))
+    for encounter in encounters[:2]:
+        do_create_estimate(encounter)
+    do_create_estimate(encounters[0])  # the first one no longer current
+    applications, estimates, lines = assistance._reads()
+    patients = [clinic.patient.pk, clinic.patient.pk + 1000]
+    ids = [e.pk for e in encounters]
+
+    assert [tuple(r) for r in applications(patients)] == list(
+        AssistanceApplication.objects.filter(patient_id__in=patients)
+        .order_by("patient_id", "-received_on", "-pk")
+        .values_list("patient_id", "status")
+    )
+    assert len(applications(patients)) == 3
+    expected = list(
+        Estimate.objects.filter(encounter_id__in=ids, is_current=True).values_list(
+            "encounter_id", "copay", "patient_total"
+        )
+    )
+    assert [tuple(r) for r in estimates(ids, [True])] == expected and len(expected) == 2
+    assert all(type(v) is Decimal for r in expected for v in r[1:])
+    assert [tuple(r) for r in lines(ids)] == list(
+        ServiceLine.objects.filter(encounter_id__in=ids).values_list("encounter_id", "cpt_hcpcs")
+    )
+    assert len(lines(ids)) == 4 and lines([]) == []
