@@ -23,6 +23,21 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole number from the environment, at least ``minimum``; a bad value stops the start
+    with an error that names the variable and what it holds."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: not a whole number") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r}: must be at least {minimum}")
+    return number
+
+
 ENVIRONMENT = os.environ.get("FINCLEAR_ENV", "embedded")
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env_bool("FINCLEAR_DEBUG", not PRODUCTION)
@@ -108,7 +123,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("FINCLEAR_DATABASE_URL", f"sqlite:///{VAR_DIR / 'finclear.sqlite3'}"),
-        conn_max_age=int(os.environ.get("FINCLEAR_DB_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("FINCLEAR_DB_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -176,16 +191,16 @@ LOGOUT_REDIRECT_URL = "/login/"
 
 # The payer difficulty weighing a case's priority is a 90-day rate, cached this many seconds per
 # payer (0: computed exactly for every recompute); see finclear.workqueue.facts.
-FINCLEAR_PAYER_DIFFICULTY_TTL = int(os.environ.get("FINCLEAR_PAYER_DIFFICULTY_TTL", "300"))
+FINCLEAR_PAYER_DIFFICULTY_TTL = env_int("FINCLEAR_PAYER_DIFFICULTY_TTL", 300)
 # HIPAA automatic logoff: sessions end after this many seconds without activity.
-FINCLEAR_IDLE_TIMEOUT = int(os.environ.get("FINCLEAR_IDLE_TIMEOUT", str(15 * 60)))
+FINCLEAR_IDLE_TIMEOUT = env_int("FINCLEAR_IDLE_TIMEOUT", 15 * 60, minimum=1)
 # Sign-in lockout: an account locks for FINCLEAR_LOCKOUT_SECONDS after this many failures in a
 # row; an address is refused after FINCLEAR_LOGIN_IP_MAX_FAILURES failures in that window.
-FINCLEAR_LOGIN_MAX_FAILURES = int(os.environ.get("FINCLEAR_LOGIN_MAX_FAILURES", "5"))
-FINCLEAR_LOCKOUT_SECONDS = int(os.environ.get("FINCLEAR_LOCKOUT_SECONDS", str(15 * 60)))
-FINCLEAR_LOGIN_IP_MAX_FAILURES = int(os.environ.get("FINCLEAR_LOGIN_IP_MAX_FAILURES", "50"))
+FINCLEAR_LOGIN_MAX_FAILURES = env_int("FINCLEAR_LOGIN_MAX_FAILURES", 5, minimum=1)
+FINCLEAR_LOCKOUT_SECONDS = env_int("FINCLEAR_LOCKOUT_SECONDS", 15 * 60)
+FINCLEAR_LOGIN_IP_MAX_FAILURES = env_int("FINCLEAR_LOGIN_IP_MAX_FAILURES", 50, minimum=1)
 # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the audit address.
-FINCLEAR_TRUSTED_PROXY_HOPS = int(os.environ.get("FINCLEAR_TRUSTED_PROXY_HOPS", "0"))
+FINCLEAR_TRUSTED_PROXY_HOPS = env_int("FINCLEAR_TRUSTED_PROXY_HOPS", 0)
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
