@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from finclear.audit.models import AuditEvent
-from finclear.eligibility import batch, endpoints
+from finclear.eligibility import batch
 from finclear.eligibility.models import (
     BatchChunk,
     CheckStatus,
@@ -18,7 +18,6 @@ from finclear.eligibility.models import (
 )
 from finclear.patients.services import do_add_coverage
 from finclear.workqueue.models import CaseStatus, ClearanceCase
-from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.model_builders import (
     EASTERN,
     Clinic,
@@ -29,16 +28,6 @@ from tests.integration.model_builders import (
 
 pytestmark = pytest.mark.django_db
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture
-def payer():
-    fake = FakePayer()
-    endpoints.use_endpoints({"default": build_endpoint()})
-    endpoints.use_gateway(fake)
-    yield fake
-    endpoints.use_endpoints(None)
-    endpoints.use_gateway(None)
 
 
 def at(days: int, hour: int = 10) -> dt.datetime:

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from finclear.authorizations.models import LineRequirement
-from finclear.eligibility import batch, endpoints, services, tasks
+from finclear.eligibility import batch, services, tasks
 from finclear.eligibility.models import EligibilityCheck
 from finclear.estimates.models import Estimate
 from finclear.estimates.services import do_create_estimate
@@ -22,7 +22,6 @@ from finclear.workqueue.checks import usable_parts
 from finclear.workqueue.models import ClearanceCase
 from finclear.workqueue.receivers import is_pending
 from finclear.workqueue.services import do_recompute_cases, do_record_counseling
-from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.model_builders import Clinic, build_chargemaster_item
 
 pytestmark = pytest.mark.django_db
@@ -42,16 +41,6 @@ DECIDED = (
     "cleared_at",
     "computed_parts",  # every finding and engine fact, not only the decision
 )
-
-
-@pytest.fixture
-def payer():
-    fake = FakePayer()
-    endpoints.use_endpoints({"default": build_endpoint()})
-    endpoints.use_gateway(fake)
-    yield fake
-    endpoints.use_endpoints(None)
-    endpoints.use_gateway(None)
 
 
 @pytest.fixture

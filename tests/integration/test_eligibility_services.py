@@ -18,21 +18,10 @@ from finclear.patients.services import do_update_coverage
 from finclear.scheduling.services import ServiceLineInput, do_add_service_line
 from finclear.workqueue.models import CaseStatus, ClearanceCase, Task, TaskKind, TaskStatus
 from finclear.x12 import EligibilityView, read, validate
-from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.model_builders import Clinic, build_chargemaster_item
 
 pytestmark = pytest.mark.django_db
 QUERY_BUDGET = 15
-
-
-@pytest.fixture
-def payer():
-    fake = FakePayer()
-    endpoints.use_endpoints({"default": build_endpoint()})
-    endpoints.use_gateway(fake)
-    yield fake
-    endpoints.use_endpoints(None)
-    endpoints.use_gateway(None)
 
 
 @pytest.fixture

@@ -7,28 +7,16 @@ from django.test import Client
 
 from finclear.api.tokens import do_create_token, do_revoke_token
 from finclear.audit.models import AuditEvent
-from finclear.eligibility import endpoints
 from finclear.eligibility.models import CheckStatus, EligibilityBatchRun, EligibilityCheck
 from finclear.eligibility.services import do_verify
-from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.webclinic import build_full_encounter, build_site, build_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("payer")]
 
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def payer():
-    fake = FakePayer()
-    endpoints.use_endpoints({"default": build_endpoint()})
-    endpoints.use_gateway(fake)
-    yield fake
-    endpoints.use_endpoints(None)
-    endpoints.use_gateway(None)
 
 
 @pytest.fixture

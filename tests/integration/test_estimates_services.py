@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
-from finclear.eligibility import batch, endpoints
+from finclear.eligibility import batch
 from finclear.eligibility import services as eligibility
 from finclear.estimates import services
 from finclear.estimates.gfe import DISCLAIMER_TEXT
@@ -19,7 +19,6 @@ from finclear.estimates.models import Estimate, GfeRequest
 from finclear.rules.gfe import DISCLAIMERS
 from finclear.scheduling.services import do_add_diagnosis
 from finclear.workqueue.models import ClearanceCase, Task, TaskKind, TaskStatus
-from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.estimates_support import SCHEDULED, EstimateClinic
 from tests.integration.model_builders import EASTERN
 
@@ -31,16 +30,6 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 @pytest.fixture
 def clinic():
     return EstimateClinic()
-
-
-@pytest.fixture
-def payer():
-    fake = FakePayer()
-    endpoints.use_endpoints({"default": build_endpoint()})
-    endpoints.use_gateway(fake)
-    yield fake
-    endpoints.use_endpoints(None)
-    endpoints.use_gateway(None)
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from finclear.audit.models import AuditEvent
-from finclear.eligibility import endpoints
 from finclear.workqueue import services
 from finclear.workqueue.models import CaseActivity, CaseStatus, ClearanceCase, Task
-from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.test_workqueue_worklist import open_case
 from tests.integration.webclinic import build_site, build_user
 
@@ -26,16 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def payer():
-    fake = FakePayer()
-    endpoints.use_endpoints({"default": build_endpoint()})
-    endpoints.use_gateway(fake)
-    yield fake
-    endpoints.use_endpoints(None)
-    endpoints.use_gateway(None)
 
 
 @pytest.fixture

@@ -12,27 +12,16 @@ from django.utils import timezone
 
 from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
-from finclear.eligibility import clearance, endpoints, services
+from finclear.eligibility import clearance, services
 from finclear.eligibility.models import EligibilityCheck
 from finclear.patients.services import do_add_coverage
 from finclear.workqueue.checks import load_active_coverages
 from finclear.workqueue.models import ClearanceCase
 from finclear.workqueue.rows import do_insert_rows
 from finclear.workqueue.services import do_lock_case
-from tests.integration.eligibility_support import FakePayer, build_endpoint
 from tests.integration.model_builders import Clinic, build_patient, build_plan
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def payer():
-    fake = FakePayer()
-    endpoints.use_endpoints({"default": build_endpoint()})
-    endpoints.use_gateway(fake)
-    yield fake
-    endpoints.use_endpoints(None)
-    endpoints.use_gateway(None)
 
 
 def values(instance: Any) -> dict[str, Any]:
