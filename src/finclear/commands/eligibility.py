@@ -3,8 +3,8 @@
 ``batch`` records a run, enqueues one task per chunk (django.tasks) and, on the database task
 backend, runs ``--workers`` task workers in this process until the queue is drained (they
 run whatever is queued, as ``db_worker --batch`` would), with a progress bar; ``--processes
-N`` runs N worker processes instead (``django-admin db_worker --batch``: one core each, where
-threads share one). With ``--workers 0`` it waits for outside workers (``finclear manage
+N`` runs N worker processes instead (forked from this one where the platform forks, else
+``django-admin db_worker --batch``: one core each, where threads share one). With ``--workers 0`` it waits for outside workers (``finclear manage
 db_worker``) and shows their progress; ``--enqueue-only`` returns at once (for cron).
 """
 
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
             0,
             min=0,
             max=64,
-            help="Task worker processes to run instead of threads (they read the payers file).",
+            help="Task worker processes to run instead of threads (one core each).",
         ),
         chunk_size: int = typer.Option(50, min=1, max=5000, help="Encounters per task."),
         enqueue_only: bool = typer.Option(
