@@ -88,6 +88,7 @@ def child(args: argparse.Namespace) -> None:
     from django.utils import timezone
 
     from finclear.audit.context import audit_context
+    from finclear.demo.bulk import do_analyze
     from finclear.demo.records import SeedParams
     from finclear.demo.seeding import do_seed
     from finclear.eligibility import endpoints
@@ -130,6 +131,8 @@ def child(args: argparse.Namespace) -> None:
         # app's writes keep them: the batch's case statuses are then recomputed in part (a
         # case never computed would be recomputed in full, and the others with it).
         do_recompute_cases(ClearanceCase.objects.values_list("pk", flat=True))
+    # The tables' statistics, as autovacuum would have gathered them by the next day's batch.
+    do_analyze()
     simulator = start_simulator(var / "scenario.json", var / "payersim.log")
     try:
         # The endpoints from a payers file, as a deployment has them: worker processes read

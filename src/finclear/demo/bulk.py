@@ -185,3 +185,17 @@ def do_reset_sequences(models_written: Iterable[type[models.Model]]) -> None:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+def do_analyze(models_written: Iterable[type[models.Model]] | None = None) -> None:
+    """Gather the PostgreSQL planner's statistics on tables just bulk-loaded (None: all).
+
+    Autovacuum would, a minute or so later; until then the planner has no row counts and reads
+    whole tables where an index would do (a 100-encounter batch chunk's encounters: 8.5 ms by
+    sequential scans, 2.4 ms once analyzed). SQLite is left as it is.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = [] if models_written is None else [m._meta.db_table for m in models_written]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))

@@ -14,7 +14,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from finclear.demo import catalog
+from finclear.demo.bulk import do_analyze
 from finclear.demo.load import (
+    WRITTEN_MODELS,
     LoadResult,
     SeedRefused,
     check_can_seed,
@@ -90,6 +92,7 @@ def do_seed(params: SeedParams, *, reset: bool, scenario_path: Path | None = Non
     generate_seconds = time.perf_counter() - clock
     path = scenario_path or default_scenario_path()
     load = do_load_clinic(clinic, scenario_path=str(path))
+    do_analyze(WRITTEN_MODELS)
     clock = time.perf_counter()
     write_scenario(build_scenario(clinic), path)
     scenario_seconds = time.perf_counter() - clock
