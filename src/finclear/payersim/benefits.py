@@ -69,18 +69,32 @@ def build_benefits(
     plan: ScenarioPlan,
     family: list[ScenarioMember],
     service_types: tuple[str, ...] = ALL_SERVICE_TYPES,
+    *,
+    service_rows: tuple[Benefit, ...] | None = None,
 ) -> tuple[Benefit, ...]:
-    """Every EB row of an active member for these service types (30 always comes first)."""
+    """Every EB row of an active member for these service types (30 always comes first).
+
+    ``service_rows``: ``build_service_rows(plan, service_types)``, for a caller that keeps them
+    (they depend on the plan alone; only the first row and the accumulators are the member's).
+    """
     ins = insurance_type(plan)
     rows = [Benefit("1", coverage_level(member, family), ("30",), ins, plan.name)]
     rows.extend(_accumulators(member, plan))
+    rows.extend(build_service_rows(plan, service_types) if service_rows is None else service_rows)
+    return tuple(rows)
+
+
+def build_service_rows(
+    plan: ScenarioPlan, service_types: tuple[str, ...] = ALL_SERVICE_TYPES
+) -> tuple[Benefit, ...]:
+    """The plan's rows for each service type but 30 (status, cost shares, limits)."""
     by_type: dict[tuple[str, str], list[ServiceBenefit]] = {}
     for benefit in plan.benefits:
         by_type.setdefault((benefit.service_type, benefit.network), []).append(benefit)
+    rows: list[Benefit] = []
     for code in service_types:
-        if code == "30":
-            continue
-        rows.extend(_service_rows(code, plan, by_type))
+        if code != "30":
+            rows.extend(_service_rows(code, plan, by_type))
     return tuple(rows)
 
 

@@ -26,7 +26,12 @@ from datetime import UTC, date, datetime
 
 from finclear.connect.core_envelope import EnvelopeError, PayloadType
 from finclear.demo.scenario import ScenarioMember, ScenarioPayer
-from finclear.payersim.benefits import ALL_SERVICE_TYPES, build_benefits, build_inactive
+from finclear.payersim.benefits import (
+    ALL_SERVICE_TYPES,
+    build_benefits,
+    build_inactive,
+    build_service_rows,
+)
 from finclear.payersim.faults import Counters, Magic, parse_magic
 from finclear.payersim.index import ScenarioIndex
 from finclear.payersim.templates import ResponseCache
@@ -86,8 +91,10 @@ class EligibilityResponder:
         self.counters = counters or Counters()
         self.clock = clock
         self.cache = ResponseCache()
-        # A member's benefit rows depend on the scenario only (and on what was asked).
+        # A member's benefit rows depend on the scenario only (and on what was asked); the
+        # service types' rows on the plan only, so they are built once per plan and question.
         self._benefits: dict[tuple[object, ...], tuple[Benefit, ...]] = {}
+        self._service_rows: dict[tuple[str, str, tuple[str, ...]], tuple[Benefit, ...]] = {}
         self._numbers = SequentialControlNumbers()
         self._lock = threading.Lock()
 
@@ -276,7 +283,12 @@ class EligibilityResponder:
             key = (member.payer_id, member.member_id, member.person_code, types, others)
             cached = self._benefits.get(key)
             if cached is None:
-                cached = build_benefits(member, plan, self.index.family(member), types)
+                plan_key = (member.payer_id, member.plan_code, types)
+                service_rows = self._service_rows.get(plan_key)
+                if service_rows is None:
+                    service_rows = self._service_rows[plan_key] = build_service_rows(plan, types)
+                family = self.index.family(member)
+                cached = build_benefits(member, plan, family, types, service_rows=service_rows)
                 cached += tuple(self._other_payer(payer_id) for payer_id in others)
                 self._benefits[key] = cached
             benefits = cached

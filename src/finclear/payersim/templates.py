@@ -27,10 +27,27 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _MARK = "FINCLEARSIMTRACE"
 
 
+class _Key:
+    """A response as a dict key, hashed once: a miss looks it up and then stores it, and the
+    hash of a response walks every one of its hundred benefits."""
+
+    __slots__ = ("hash", "value")
+
+    def __init__(self, value: EligibilityResponse) -> None:
+        self.value = value
+        self.hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Key) and self.hash == other.hash and self.value == other.value
+
+
 class ResponseCache:
     def __init__(self, max_entries: int = 20_000) -> None:
         self.max_entries = max_entries
-        self._built: dict[EligibilityResponse, list[Segment]] = {}
+        self._built: dict[_Key, list[Segment]] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -38,15 +55,17 @@ class ResponseCache:
     def build_271(self, response: EligibilityResponse, control_number: str) -> list[Segment]:
         """The same segments as ``build_271(response, control_number)``."""
         traces: list[Trace] = []
-        key = replace(
-            response,
-            reference="",
-            created=_EPOCH,
-            answers=tuple(_mark(answer, traces) for answer in response.answers),
+        key = _Key(
+            replace(
+                response,
+                reference="",
+                created=_EPOCH,
+                answers=tuple(_mark(answer, traces) for answer in response.answers),
+            )
         )
         template = self._built.get(key)
         if template is None:
-            template = build_271(key, "0001")
+            template = build_271(key.value, "0001")
             with self._lock:
                 self.misses += 1
                 if len(self._built) >= self.max_entries:
