@@ -238,7 +238,7 @@ def test_the_assistance_loaders_reads_are_the_orms():
     for encounter in encounters[:2]:
         do_create_estimate(encounter)
     do_create_estimate(encounters[0])  # the first one no longer current
-    applications, estimates, lines = assistance._reads()
+    applications, estimates, lines, _ = assistance._reads()
     patients = [clinic.patient.pk, clinic.patient.pk + 1000]
     ids = [e.pk for e in encounters]
 

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
-
-from django.db import connection
-from django.db.models import Sum
 
 from finclear.assistance.balances import prior_balances
 from finclear.assistance.models import (
@@ -35,7 +31,12 @@ from finclear.rules.pos_collection import CheckIn, CollectionKind, build_collect
 from finclear.scheduling.models import Encounter, ServiceLine
 from finclear.workqueue.checks import COUNSELED_KEY, COUNSELING_KEY, CaseFacts, is_uninsured
 from finclear.workqueue.models import ClearanceCase
-from finclear.workqueue.rows import Columns
+from finclear.workqueue.rows import Columns, Read, build_read
+
+# Each visit kind found, by (encounter type, place of service, codes): a function of those
+# and the static code tables (``assistance.pos.visit_kind``), kept across batches.
+_KINDS: dict[tuple[str, str, tuple[str, ...]], str] = {}
+KINDS_KEPT = 4096
 
 STANDING = {
     ApplicationStatus.INCOMPLETE: Assistance.PENDING,
@@ -48,7 +49,7 @@ STANDING = {
 def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> None:
     encounter_ids = [case.encounter_id for case in cases]
     patient_ids = {facts[case.pk].encounter.patient_id for case in cases}
-    applications, estimates_read, lines = _reads()
+    applications, estimates_read, lines, deposits_read = _reads()
     latest: dict[int, str] = {}
     for patient_id, status in applications(sorted(patient_ids)):
         latest.setdefault(patient_id, status)
@@ -60,14 +61,11 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
     codes: dict[int, list[str]] = defaultdict(list)
     for encounter_id, code in lines(encounter_ids):
         codes[encounter_id].append(code)
-    deposits = dict(
-        PosPayment.objects.filter(encounter_id__in=encounter_ids, kind=PosKind.DEPOSIT)
-        .values_list("encounter_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
+    deposits = dict(deposits_read(encounter_ids, [PosKind.DEPOSIT]))
     policies = _policies({facts[c.pk].encounter.facility_id for c in cases})
-    kinds: dict[tuple[str, str, tuple[str, ...]], str] = {}
+    kinds = _KINDS
+    if len(kinds) > KINDS_KEPT:
+        kinds.clear()
     for case in cases:
         item = facts[case.pk]
         encounter = item.encounter
@@ -99,50 +97,40 @@ def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> N
         )
 
 
-Read = Callable[..., list[list[Any]]]
-
-
 @functools.cache
-def _reads() -> tuple[Read, Read, Read]:
+def _reads() -> tuple[Read, Read, Read, Read]:
     """The applications (patient, status; latest first), the current estimates (encounter,
-    copay, patient total) and the service lines' codes, as the ORM's ``values_list`` queries
-    read them, in their order, as plain SQL (``finclear.workqueue.rows``: the ORM built each
-    query in more CPU than the database took for a batch's hundred cases)."""
+    copay, patient total), the service lines' codes and the deposits (encounter, sum), as the
+    ORM's ``values_list`` queries read them, in their order, as plain SQL
+    (``finclear.workqueue.rows``: the ORM built each query in more CPU than the database took
+    for a batch's hundred cases)."""
     app = Columns(AssistanceApplication, "a", ("patient", "status"))
     estimate = Columns(Estimate, "s", ("encounter", "copay", "patient_total"))
     line = Columns(ServiceLine, "l", ("encounter", "cpt_hcpcs"))
+    deposit = Columns(PosPayment, "p", ("encounter", "amount"))
     return (
-        _read(
+        build_read(
             app,
-            f"{app.column('patient')} IN ({{}})",
+            f"{app.column('patient')} {{}}",
             f"{app.column('patient')}, {app.column('received_on')} DESC, {app.column('id')} DESC",
         ),
-        _read(
+        build_read(
             estimate,
-            f"{estimate.column('encounter')} IN ({{}}) AND {estimate.column('is_current')} = %s",
+            f"{estimate.column('encounter')} {{}} AND {estimate.column('is_current')} = %s",
             f"{estimate.column('created_at')} DESC, {estimate.column('id')} DESC",
         ),
-        _read(
+        build_read(
             line,
-            f"{line.column('encounter')} IN ({{}})",
+            f"{line.column('encounter')} {{}}",
             f"{line.column('encounter')}, {line.column('line_number')}",
         ),
+        build_read(
+            deposit,
+            f"{deposit.column('encounter')} {{}} AND {deposit.column('kind')} = %s",
+            select=f"{deposit.column('encounter')}, SUM({deposit.column('amount')})",
+            group=deposit.column("encounter"),
+        ),
     )
-
-
-def _read(columns: Columns, where: str, order: str) -> Read:
-    sql = f"SELECT {columns.select} FROM {columns.table} WHERE {where} ORDER BY {order}"
-
-    def read(ids: Sequence[int], after: Sequence[Any] = ()) -> list[list[Any]]:
-        if not ids:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(sql.format(", ".join(["%s"] * len(ids))), [*ids, *after])
-            rows = cursor.fetchall()
-        convert = columns.converter()
-        return [convert(row, 0) for row in rows]
-
-    return read
 
 
 def build_check_in(
@@ -154,7 +142,7 @@ def build_check_in(
 ) -> CheckIn:
     """``finclear.assistance.pos.build_check_in`` of the current estimate's (copay, patient
     total): no Estimate instance built, and each visit kind found once per encounter type,
-    place of service and codes (``kinds``: a batch's visits share a few)."""
+    place of service and codes (``kinds``: visits share a few)."""
     key = (encounter.encounter_type, encounter.place_of_service, tuple(codes))
     kind = kinds.get(key)
     if kind is None:

@@ -21,7 +21,7 @@ from finclear.eligibility.models import CLEARING_STATUSES, CheckStatus, Eligibil
 from finclear.rules.benefits import MAX_AGE_DAYS, is_stale
 from finclear.workqueue.checks import CaseFacts, Finding
 from finclear.workqueue.models import CaseStatus, ClearanceCase
-from finclear.workqueue.rows import Columns
+from finclear.workqueue.rows import Columns, in_marks, in_params
 
 FACTS_KEY = "eligibility"
 ITERATE_ABOVE = 100  # encounters
@@ -73,7 +73,7 @@ def _latest_columns() -> tuple[Columns, str]:
     )
     sql = (
         f"SELECT {check.select} FROM {check.table} "
-        f"WHERE {check.column('encounter')} IN ({{}}) ORDER BY {order}"
+        f"WHERE {check.column('encounter')} {{}} ORDER BY {order}"
     )
     return check, sql
 
@@ -96,7 +96,7 @@ def load_latest(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], LatestChec
     many = len(encounter_ids) > ITERATE_ABOVE
     convert = columns.converter()
     with connection.chunked_cursor() if many else connection.cursor() as cursor:
-        cursor.execute(sql.format(", ".join(["%s"] * len(encounter_ids))), encounter_ids)
+        cursor.execute(sql.format(in_marks(encounter_ids)), in_params(encounter_ids))
         while rows := cursor.fetchmany(FETCH_SIZE):
             for row in rows:
                 pk, enc, cov, status, cov_status, at, fp, reasons, error = convert(row)

@@ -14,7 +14,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 
 from finclear.estimates.gfe import build_deadline
 from finclear.estimates.models import Estimate, EstimateKind, GfeRequest
@@ -28,10 +31,21 @@ from finclear.workqueue.checks import (
     is_uninsured,
 )
 from finclear.workqueue.models import ClearanceCase
+from finclear.workqueue.rows import Columns, Read, build_read
+
+
+@dataclass(frozen=True)
+class CurrentEstimate:
+    """What the clearance reads of an encounter's current estimate."""
+
+    kind: str
+    patient_total: Decimal
+    copay: Decimal
+    delivered_at: dt.datetime | None
 
 
 def build_estimate_facts(
-    facts: CaseFacts, estimate: Estimate | None, requested_on: dt.date | None
+    facts: CaseFacts, estimate: Estimate | CurrentEstimate | None, requested_on: dt.date | None
 ) -> EstimateFacts:
     if is_uninsured(facts):
         deadline = build_deadline(facts.encounter, facts.visit_date, requested_on)
@@ -47,19 +61,40 @@ def build_estimate_facts(
     return EstimateFacts(required, estimate.delivered_at is not None)
 
 
+@functools.cache
+def _reads() -> tuple[Read, Read]:
+    """The current estimates (encounter, kind, patient total, copay, delivered at; the ORM's
+    order) and each encounter's earliest GFE request, as plain SQL
+    (``finclear.workqueue.rows``: no Estimate built, with its audit snapshot, per case)."""
+    estimate = Columns(
+        Estimate, "s", ("encounter", "kind", "patient_total", "copay", "delivered_at")
+    )
+    request = Columns(GfeRequest, "g", ("encounter", "requested_on"))
+    return (
+        build_read(
+            estimate,
+            f"{estimate.column('encounter')} {{}} AND {estimate.column('is_current')} = %s",
+            f"{estimate.column('created_at')} DESC, {estimate.column('id')} DESC",
+        ),
+        build_read(
+            request,
+            f"{request.column('encounter')} {{}}",
+            select=f"{request.column('encounter')}, MIN({request.column('requested_on')})",
+            group=request.column("encounter"),
+        ),
+    )
+
+
 def load_facts(cases: Sequence[ClearanceCase], facts: dict[int, CaseFacts]) -> None:
     encounter_ids = [case.encounter_id for case in cases]
+    estimates, gfe_requests = _reads()
     current = {
-        e.encounter_id: e
-        for e in Estimate.objects.filter(encounter_id__in=encounter_ids, is_current=True).only(
-            "pk", "encounter_id", "kind", "patient_total", "copay", "delivered_at"
+        encounter_id: CurrentEstimate(kind, patient_total, copay, delivered_at)
+        for encounter_id, kind, patient_total, copay, delivered_at in estimates(
+            encounter_ids, [True]
         )
     }
-    requests: dict[int, dt.date] = {}
-    for encounter_id, day in GfeRequest.objects.filter(encounter_id__in=encounter_ids).values_list(
-        "encounter_id", "requested_on"
-    ):
-        requests[encounter_id] = min(day, requests.get(encounter_id, day))
+    requests: dict[int, dt.date] = dict(gfe_requests(encounter_ids))
     for case in cases:
         item = facts[case.pk]
         estimate = current.get(case.encounter_id)

@@ -159,8 +159,13 @@ class Encounter(TimestampedModel):
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Encounter:
         instance = super().from_db(db, field_names, values)
-        instance._loaded_status = instance.__dict__.get("status")
+        instance.note_loaded()
         return instance
+
+    def note_loaded(self) -> None:
+        """What ``from_db`` adds to Django's: the status as read. The row builders of
+        ``finclear.workqueue.rows`` call it when they build an instance without ``from_db``."""
+        self._loaded_status = self.__dict__.get("status")
 
     @property
     def loaded_status(self) -> str | None:

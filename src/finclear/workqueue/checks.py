@@ -40,7 +40,7 @@ from finclear.rules import clearance as engine
 from finclear.rules.money import ZERO
 from finclear.scheduling.models import Encounter
 from finclear.workqueue.models import CaseStatus, ClearanceCase
-from finclear.workqueue.rows import Columns, cache_related
+from finclear.workqueue.rows import Columns, cache_related, in_marks, in_params
 
 ESTIMATE_KEY = "clearance.estimate"
 COUNSELING_KEY = "clearance.counseling"
@@ -138,11 +138,12 @@ def build_facts(
 
 @functools.cache
 def _coverage_columns() -> tuple[Columns, Columns, str]:
-    coverage, payer = Columns(Coverage, "v"), Columns(Payer, "p")
+    coverage = Columns(Coverage, "v", receivers=False)
+    payer = Columns(Payer, "p", receivers=False)
     sql = (
         f"SELECT {coverage.select}, {payer.select} FROM {coverage.table} "
         f"INNER JOIN {payer.table} ON {payer.column('id')} = {coverage.column('payer')} "
-        f"WHERE {coverage.column('is_active')} = %s AND {coverage.column('patient')} IN ({{}}) "
+        f"WHERE {coverage.column('is_active')} = %s AND {coverage.column('patient')} {{}} "
         f"ORDER BY {coverage.column('patient')}, {coverage.column('order')}, {coverage.column('id')}"
     )
     return coverage, payer, sql
@@ -151,13 +152,14 @@ def _coverage_columns() -> tuple[Columns, Columns, str]:
 def load_active_coverages(patient_ids: set[int]) -> list[Coverage]:
     """The patients' active coverages with their payers, by patient, order and pk: the ORM's
     ``select_related("payer")`` query, as plain SQL (``finclear.workqueue.rows``: for one
-    case, building the ORM's query cost more CPU than the database took to answer it)."""
+    case, building the ORM's query cost more CPU than the database took to answer it). Facts,
+    never saved: built without the audit's snapshot (``receivers=False``)."""
     if not patient_ids:
         return []
     coverage_columns, payer_columns, sql = _coverage_columns()
     ids = sorted(patient_ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql.format(", ".join(["%s"] * len(ids))), [True, *ids])
+        cursor.execute(sql.format(in_marks(ids)), [True, *in_params(ids)])
         rows = cursor.fetchall()
     coverages = []
     build_coverage, build_payer = coverage_columns.builder(), payer_columns.builder()

@@ -106,6 +106,7 @@ class Columns:
         model, convert = self.model, self.converter()
         real = connections[DEFAULT_DB_ALIAS]
         names = _plain_init(model, self.receivers)
+        loaded = getattr(model, LOADED_HOOK, None) if names is not None else None
 
         def build(row: Sequence[Any], start: int = 0) -> Any:
             values = convert(row, start)
@@ -116,9 +117,16 @@ class Columns:
             state.adding = False
             state.db = real.alias
             new.__dict__.update(zip(names, values, strict=True))
+            if loaded is not None:
+                loaded(new)
             return new
 
         return build
+
+
+# A model whose own ``from_db`` is Django's and then this method of the new instance (e.g.
+# ``Encounter``: the status as read) may be built without either: the builder calls it.
+LOADED_HOOK = "note_loaded"
 
 
 def _plain_init(model: type[Model], receivers: bool = True) -> list[str] | None:
@@ -127,17 +135,70 @@ def _plain_init(model: type[Model], receivers: bool = True) -> list[str] | None:
 
     Django's ``__init__`` sets each value with ``setattr``: a field's attribute is a plain
     instance attribute, but a foreign key's id goes through a descriptor that only forgets a
-    cached related object (a new instance has none). Models with their own ``from_db`` or
-    ``__init__``, or with ``pre_init``/``post_init`` receivers (the audit's snapshots) unless
-    ``receivers`` is False, keep Django's way.
+    cached related object (a new instance has none). Models with their own ``from_db`` (unless
+    it only adds ``LOADED_HOOK``, which the builder then calls) or ``__init__``, or with
+    ``pre_init``/``post_init`` receivers (the audit's snapshots) unless ``receivers`` is False,
+    keep Django's way.
     """
+    own_from_db = getattr(model.from_db, "__func__", None) is not Model.from_db.__func__  # type: ignore[attr-defined]
     if (
-        getattr(model.from_db, "__func__", None) is not Model.from_db.__func__  # type: ignore[attr-defined]
+        (own_from_db and not callable(getattr(model, LOADED_HOOK, None)))
         or model.__init__ is not Model.__init__
         or (receivers and (pre_init.has_listeners(model) or post_init.has_listeners(model)))
     ):
         return None
     return [f.attname for f in model._meta.concrete_fields]
+
+
+Read = Callable[..., list[list[Any]]]
+
+
+def in_marks(ids: Sequence[Any]) -> str:
+    """What follows a column to keep the rows whose value is one of ``ids`` (with
+    ``in_params``): ``IN (%s, ...)``, or on PostgreSQL ``= ANY(%s)``, one array parameter
+    (psycopg splits a query's text at every placeholder, anew for more than 50)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)"
+    return f"IN ({', '.join(['%s'] * len(ids))})"
+
+
+def in_params(ids: Sequence[Any]) -> list[Any]:
+    """The parameters of ``in_marks(ids)``."""
+    return [list(ids)] if connection.vendor == "postgresql" else list(ids)
+
+
+def build_read(
+    columns: Columns,
+    where: str,
+    order: str = "",
+    *,
+    select: str = "",
+    group: str = "",
+    join: str = "",
+) -> Read:
+    """A plain-SQL read of ``columns``' values from their table, as the ORM's ``values_list``
+    reads them (the fields' converters): ``read(ids, after=())`` gives the rows where
+    ``where`` holds, ``{}`` in it standing for ``in_marks(ids)`` and ``after`` for the
+    parameters after them, ordered by ``order``. ``select`` (with ``group``): expressions in
+    the place of the columns, each read as its field's value (e.g. ``SUM`` of the field, as
+    ``annotate(Sum(...))`` reads it with the field as its output); ``join``: the tables
+    joined to the columns' for ``where`` and ``select``."""
+    sql = f"SELECT {select or columns.select} FROM {columns.table} {join} WHERE {where}"
+    if group:
+        sql += f" GROUP BY {group}"
+    if order:
+        sql += f" ORDER BY {order}"
+
+    def read(ids: Sequence[Any], after: Sequence[Any] = ()) -> list[list[Any]]:
+        if not ids:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(in_marks(ids)), [*in_params(ids), *after])
+            rows = cursor.fetchall()
+        convert = columns.converter()
+        return [convert(row, 0) for row in rows]
+
+    return read
 
 
 def cache_related(instance: Model, name: str, related: Model) -> None:
@@ -201,10 +262,21 @@ def do_insert_rows(model: type[Model], instances: Sequence[Model]) -> None:
         instance._prepare_related_fields_for_save(operation_name="bulk_create")
         return [prep_value(f, k, f.pre_save(instance, True)) for f, k in kinds]
 
+    _insert(model, fields, [prepared(instance) for instance in instances])
+
+
+def do_insert_values(model: type[Model], names: Sequence[str], rows: Sequence[list[Any]]) -> None:
+    """``do_insert_rows`` of rows already prepared for the database (each a value per field of
+    ``names``, as ``get_db_prep_save`` gives it, e.g. ``audit.services.build_event_rows``'):
+    no instance per row. The fields left out take their database default."""
+    if rows:
+        _insert(model, [model._meta.get_field(name) for name in names], rows)
+
+
+def _insert(model: type[Model], fields: Sequence[Any], rows: Sequence[list[Any]]) -> None:
     quote = connection.ops.quote_name
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
-    if connection.vendor == "postgresql" and len(instances) > COPY_ABOVE:
-        rows = [prepared(instance) for instance in instances]
+    if connection.vendor == "postgresql" and len(rows) > COPY_ABOVE:
         sql = f"COPY {table} ({columns}) FROM STDIN"
         began = time.monotonic()
         with (
@@ -222,11 +294,9 @@ def do_insert_rows(model: type[Model], instances: Sequence[Model]) -> None:
         return
     head = f"INSERT INTO {table} ({columns}) VALUES "
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    size = max(1, connection.ops.bulk_batch_size(fields, instances))
+    size = max(1, connection.ops.bulk_batch_size(list(fields), rows))
     with connection.cursor() as cursor:
-        for start in range(0, len(instances), size):
-            chunk = instances[start : start + size]
-            params: list[Any] = []
-            for instance in chunk:
-                params += prepared(instance)
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            params: list[Any] = [value for row in chunk for value in row]
             cursor.execute(head + ", ".join([marks] * len(chunk)), params)

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import JSONField
 from django.utils import timezone
 
 from finclear.audit.models import AuditAction, AuditEvent
-from finclear.audit.services import build_event
+from finclear.audit.services import EVENT_COLUMNS, build_event, build_event_rows
 from finclear.organizations.models import Facility
 from finclear.organizations.validation import do_save_checked
 from finclear.rules.clearance import Clearance
@@ -46,7 +49,15 @@ from finclear.workqueue.models import (
 )
 from finclear.workqueue.queries import do_forget_counts
 from finclear.workqueue.receivers import is_pending
-from finclear.workqueue.rows import Columns, build_prep, cache_related, do_insert_rows, prep_value
+from finclear.workqueue.rows import (
+    Columns,
+    build_prep,
+    cache_related,
+    do_insert_values,
+    in_marks,
+    in_params,
+    prep_value,
+)
 
 OPEN_ENCOUNTER_STATUSES = frozenset({EncounterStatus.SCHEDULED, EncounterStatus.ARRIVED})
 BULK_BATCH = 500
@@ -175,8 +186,8 @@ def _case_columns(receivers: bool = True) -> tuple[Columns, Columns, Columns, st
     the SQL to its WHERE. ``receivers=False``: cases only written back with plain SQL (no
     ``save``), built without their audit snapshot."""
     case = Columns(ClearanceCase, "c", receivers=receivers)
-    encounter = Columns(Encounter, "e")
-    facility = Columns(Facility, "f")
+    encounter = Columns(Encounter, "e", receivers=receivers)
+    facility = Columns(Facility, "f", receivers=receivers)
     sql = (
         f"SELECT {case.select}, {encounter.select}, {facility.select} FROM {case.table} "
         f"INNER JOIN {encounter.table} ON {encounter.column('id')} = {case.column('encounter')} "
@@ -194,13 +205,14 @@ def _lock_case_row(encounter_id: int) -> ClearanceCase | None:
 
 def _lock_cases(ids: list[int]) -> list[ClearanceCase]:
     """The cases of these primary keys, locked, by primary key; for ``_recompute_batch`` only
-    (built without their audit snapshots: it writes them with ``_write``, never ``save``)."""
+    (built, with their encounters, without the audit snapshots: it writes the cases with
+    ``_write`` and never saves the encounters)."""
     case_columns = _case_columns(receivers=False)[0]
-    where = f"{case_columns.column('id')} IN ({', '.join(['%s'] * len(ids))}) "
-    return _locked_cases(where + f"ORDER BY {case_columns.column('id')}", ids, receivers=False)
+    where = f"{case_columns.column('id')} {in_marks(ids)} ORDER BY {case_columns.column('id')}"
+    return _locked_cases(where, in_params(ids), receivers=False)
 
 
-def _locked_cases(where: str, params: list[int], *, receivers: bool = True) -> list[ClearanceCase]:
+def _locked_cases(where: str, params: list[Any], *, receivers: bool = True) -> list[ClearanceCase]:
     case_columns, encounter_columns, facility_columns, sql = _case_columns(receivers)
     sql += where
     if connection.features.has_select_for_update:
@@ -255,6 +267,7 @@ def _recompute_batch(
     # The rows read here, locked: a column no case of the batch changes need not be written.
     loaded = None if locked is not None else [_recomputed_values(case) for case in cases]
     now = timezone.now()
+    event_row = build_event_rows(AuditAction.UPDATE)
     events, activities, changed_cases = [], [], []
     for case in cases:
         item = facts[case.pk]
@@ -267,14 +280,14 @@ def _recompute_batch(
             activities.append(lifted)
         if case.status != before[0]:
             activities.append(
-                CaseActivity(
-                    case=case,
-                    kind=CaseActivity.Kind.STATUS,
-                    user_id=case.owner_id,
-                    from_status=before[0],
-                    to_status=case.status,
-                    detail=case.status_reason[:300],
-                    occurred_at=now,
+                _activity_row(
+                    case.pk,
+                    CaseActivity.Kind.STATUS,
+                    case.owner_id,
+                    before[0],
+                    case.status,
+                    case.status_reason[:300],
+                    now,
                 )
             )
         fields = ["computed_at", "priority"]
@@ -282,18 +295,11 @@ def _recompute_batch(
             fields.append("status")
         if case.status_reason != before[1]:
             fields.append("status_reason")
-        events.append(
-            build_event(
-                AuditAction.UPDATE,
-                obj=case,
-                patient_id=case.encounter.patient_id,
-                detail={"fields": fields},
-            )
-        )
+        events.append(event_row(case, case.encounter.patient_id, {"fields": fields}))
         changed_cases.append(case)
     _write(changed_cases, _changed_fields(changed_cases, loaded))
-    do_insert_rows(CaseActivity, activities)
-    do_insert_rows(AuditEvent, events)
+    do_insert_values(CaseActivity, ACTIVITY_COLUMNS, activities)
+    do_insert_values(AuditEvent, EVENT_COLUMNS, events)
     return len(cases)
 
 
@@ -370,13 +376,21 @@ def _changed_fields(cases: list[ClearanceCase], loaded: list[list[Any]] | None) 
 
 def _write(cases: list[ClearanceCase], names: list[str]) -> None:
     """One parameterized UPDATE per row, sent with ``executemany`` (psycopg pipelines it),
-    or ``execute`` for one row (a real-time check's case: no pipeline to open and sync).
+    or ``execute`` for one row (a real-time check's case: no pipeline to open and sync); on
+    PostgreSQL, several rows with one UPDATE of them all (``_write_json``).
 
     ``bulk_update`` builds a CASE WHEN per field over the batch's rows: with twenty fields
     Django spends seconds building that statement for a few hundred rows.
     """
     if not cases:
         return
+    if connection.vendor == "postgresql" and len(cases) > 1:
+        _write_json(cases, names)
+    else:
+        _write_each(cases, names)
+
+
+def _write_each(cases: list[ClearanceCase], names: list[str]) -> None:
     fields = [ClearanceCase._meta.get_field(name) for name in names]
     kinds = list(zip((f.attname for f in fields), fields, build_prep(fields), strict=True))
     quote = connection.ops.quote_name
@@ -394,20 +408,113 @@ def _write(cases: list[ClearanceCase], names: list[str]) -> None:
             cursor.executemany(sql, rows)
 
 
+def _write_json(cases: list[ClearanceCase], names: list[str]) -> None:
+    """``_write`` on PostgreSQL: the rows' values as one JSON array, one parameter of one
+    UPDATE ... FROM ``jsonb_populate_recordset`` (the table's row type turns each value into
+    its column's type, as its input function reads the text the driver would send).
+
+    ``executemany`` prepared every value with its field (``get_db_prep_save``: a datetime's
+    checks cost more than the rest), then the driver adapted each of a row's twenty
+    parameters; here a value is put as JSON the way its field would store it (``_json_value``),
+    and ``json.dumps`` writes the batch at once.
+    """
+    sql, columns = _json_update(tuple(names))
+    rows = [
+        {column: convert(getattr(case, attname)) for column, attname, convert in columns}
+        for case in cases
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json.dumps(rows)])
+
+
+@functools.lru_cache(maxsize=64)
+def _json_update(names: tuple[str, ...]) -> tuple[str, list[tuple[str, str, Any]]]:
+    """The UPDATE of ``names`` from a JSON array of rows, and (column, attname, converter)
+    per value of a row (the key first)."""
+    meta = ClearanceCase._meta
+    fields: list[Any] = [meta.pk, *(meta.get_field(name) for name in names)]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in fields[1:])
+    sql = (
+        f"UPDATE {table} AS t SET {assignments} "
+        f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) AS v "
+        f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
+    )
+    return sql, [(f.column, f.attname, _json_value(f)) for f in fields]
+
+
+def _json_value(field: Any) -> Any:
+    """A function giving a value of ``field`` as JSON that ``jsonb_populate_recordset`` reads
+    into what ``get_db_prep_save`` would store: a JSON field's value as it is (no encoder), an
+    aware datetime and a date in ISO format, a Decimal as text, strings, numbers, booleans and
+    None as they are; anything else through ``get_db_prep_save`` first."""
+    if isinstance(field, JSONField) and field.encoder is None:
+        return _as_is
+    prep = functools.partial(field.get_db_prep_save, connection=connection)
+
+    def convert(value: Any) -> Any:
+        if value is None or type(value) in (str, int, bool):
+            return value
+        if type(value) is dt.datetime and value.tzinfo is not None:
+            return value.isoformat()
+        value = prep(value)
+        if isinstance(value, dt.date):  # a datetime too
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        if value is None or isinstance(value, str | int | float):
+            return value
+        raise TypeError(f"{field.name}: a {type(value).__name__} has no JSON value here")
+
+    return convert
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+# The columns of ``_activity_row``'s rows, in this order.
+ACTIVITY_COLUMNS = ("case", "kind", "user", "from_status", "to_status", "detail", "occurred_at")
+
+
+@functools.cache
+def _activity_fields() -> list[tuple[Any, type[Any] | None]]:
+    fields = [CaseActivity._meta.get_field(name) for name in ACTIVITY_COLUMNS]
+    return list(zip(fields, build_prep(fields), strict=True))
+
+
+def _activity_row(
+    case_id: int,
+    kind: str,
+    user_id: int | None,
+    from_status: str,
+    to_status: str,
+    detail: str,
+    occurred_at: dt.datetime,
+) -> list[Any]:
+    """A case activity of the recompute as a row of ``ACTIVITY_COLUMNS`` values prepared for
+    the database (``prep_value``), for ``do_insert_values``: no CaseActivity built."""
+    values = (case_id, kind, user_id, from_status, to_status, detail, occurred_at)
+    return [prep_value(f, k, v) for (f, k), v in zip(_activity_fields(), values, strict=True)]
+
+
 def _apply_clearance(
     case: ClearanceCase, result: Clearance, facts: CaseFacts, now: dt.datetime
-) -> CaseActivity | None:
-    """Set the computed fields; an override lapses when the computed status changes."""
+) -> list[Any] | None:
+    """Set the computed fields; an override lapses when the computed status changes (its
+    activity returned, an ``_activity_row``)."""
     lifted = None
     computed = str(result.status)
     if case.override_status and case.computed_status != computed:
-        lifted = CaseActivity(
-            case=case,
-            kind=CaseActivity.Kind.OVERRIDE_LIFTED,
-            from_status=case.override_status,
-            to_status=computed,
-            detail=f"the computed status changed from {case.computed_status} to {computed}",
-            occurred_at=now,
+        lifted = _activity_row(
+            case.pk,
+            CaseActivity.Kind.OVERRIDE_LIFTED,
+            None,
+            case.override_status,
+            computed,
+            f"the computed status changed from {case.computed_status} to {computed}",
+            now,
         )
         case.override_status, case.override_reason = "", ""
         case.overridden_by, case.overridden_at = None, None
