@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 
 from finclear.assistance import balances, pos
 from finclear.assistance import clearance as assistance
-from finclear.assistance.models import PaymentPlan, PlanState, PosKind, PosPayment
+from finclear.assistance.models import (
+    AssistancePolicy,
+    PaymentPlan,
+    PlanState,
+    PosKind,
+    PosPayment,
+)
 from finclear.assistance.plans import do_create_plan
 from finclear.audit.context import audit_context
 from finclear.audit.models import AuditAction, AuditEvent
@@ -316,3 +322,34 @@ def test_the_json_update_stores_what_one_update_per_row_stores(clinics, written)
         }
         transaction.set_rollback(True)
     assert stored[plain.pk] == stored[each.pk]
+
+
+def test_the_policies_read_is_the_orms(clinics):
+    first, second, _, _ = clinics
+    build_policy(first.facility, name="Later FAP", effective_from=dt.date(2026, 1, 1))
+    ids = {first.facility.pk, second.facility.pk, second.facility.pk + 1000}
+    found = assistance._policies(ids)
+    expected: dict[int, list[Any]] = defaultdict(list)
+    for policy in AssistancePolicy.objects.filter(facility_id__in=ids).order_by(
+        "-effective_from", "-pk"
+    ):
+        expected[policy.facility_id].append(policy)
+    assert {k: [values(p) for p in v] for k, v in found.items()} == {
+        k: [values(p) for p in v] for k, v in expected.items()
+    }
+    assert [p.name for p in found[first.facility.pk]] == ["Later FAP", "Synthetic FAP"]
+    assert assistance._policies(set()) == {}
+
+
+@pytest.mark.parametrize("count", [1, 3, 120])
+def test_keys_kept_by_in_marks_are_those_of_an_in_list(clinics, count):
+    ids = list(Encounter.objects.order_by("pk").values_list("pk", flat=True))
+    wanted = [*(ids * count)[:count], max(ids) + 5]
+    table = connection.ops.quote_name(Encounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id {rows.in_marks(wanted)} ORDER BY id",
+            rows.in_params(wanted),
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    assert found == sorted(set(wanted) & set(ids))

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
@@ -118,7 +119,11 @@ def test_no_column_left_out_when_nothing_was_read_here():
 )
 @given(
     value=st.one_of(
-        st.none(), st.booleans(), st.text(), st.integers(min_value=-(2**31), max_value=2**31 - 1)
+        st.none(),
+        st.booleans(),
+        st.text(),
+        st.integers(min_value=-(2**31), max_value=2**31 - 1),
+        st.datetimes(timezones=st.sampled_from([dt.UTC, ZoneInfo("America/Chicago")])),
     )
 )
 def test_prep_value_is_get_db_prep_save(value):
@@ -134,6 +139,9 @@ def test_prep_value_is_get_db_prep_save(value):
             got = prep_value(field, kind, value)
             assert got == expected and type(got) is type(expected), field.name
     assert any(build_prep(ClearanceCase._meta.concrete_fields))
+    assert (dt.datetime in build_prep(ClearanceCase._meta.concrete_fields)) == (
+        connection.vendor == "postgresql"
+    )
 
 
 @pytest.mark.parametrize("kind", [EncounterType.OUTPATIENT, EncounterType.EMERGENCY])

@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.db import connection
+
 from finclear.assistance.balances import prior_balances
 from finclear.assistance.models import (
     ApplicationStatus,
@@ -31,7 +33,7 @@ from finclear.rules.pos_collection import CheckIn, CollectionKind, build_collect
 from finclear.scheduling.models import Encounter, ServiceLine
 from finclear.workqueue.checks import COUNSELED_KEY, COUNSELING_KEY, CaseFacts, is_uninsured
 from finclear.workqueue.models import ClearanceCase
-from finclear.workqueue.rows import Columns, Read, build_read
+from finclear.workqueue.rows import Columns, Read, build_read, in_marks, in_params
 
 # Each visit kind found, by (encounter type, place of service, codes): a function of those
 # and the static code tables (``assistance.pos.visit_kind``), kept across batches.
@@ -158,12 +160,31 @@ def build_check_in(
 
 
 def _policies(facility_ids: set[int]) -> dict[int, list[AssistancePolicy]]:
+    """The facilities' policies, latest first: the ORM's instances of
+    ``filter(facility_id__in=...).order_by("-effective_from", "-pk")``, read with plain SQL."""
     out: dict[int, list[AssistancePolicy]] = defaultdict(list)
-    for policy in AssistancePolicy.objects.filter(facility_id__in=facility_ids).order_by(
-        "-effective_from", "-pk"
-    ):
+    if not facility_ids:
+        return out
+    columns, sql = _policy_read()
+    ids = sorted(facility_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(in_marks(ids)), in_params(ids))
+        rows = cursor.fetchall()
+    build = columns.builder()
+    for row in rows:
+        policy = build(row)
         out[policy.facility_id].append(policy)
     return out
+
+
+@functools.cache
+def _policy_read() -> tuple[Columns, str]:
+    policy = Columns(AssistancePolicy, "ap")
+    sql = (
+        f"SELECT {policy.select} FROM {policy.table} WHERE {policy.column('facility')} {{}} "
+        f"ORDER BY {policy.column('effective_from')} DESC, {policy.column('id')} DESC"
+    )
+    return policy, sql
 
 
 def _in_force(policies: list[AssistancePolicy], facts: CaseFacts) -> AssistancePolicy | None:

@@ -153,6 +153,9 @@ def build_event_rows(
         for name in ("user", "username", "action", "channel", "ip_address", "path")
     )
     occurred, detail_field = meta.get_field("occurred_at"), meta.get_field("detail")
+    probe = timezone.now()
+    # Whether the backend takes an aware datetime as it is (PostgreSQL; SQLite's is text).
+    time_as_is = occurred.get_db_prep_save(probe, connection) is probe
     details: dict[Any, Any] = {}
 
     def prepared_detail(detail: Mapping[str, Any]) -> Any:
@@ -169,8 +172,9 @@ def build_event_rows(
         object_type, object_id, object_repr = describe(obj)
         if patient_id is None:
             patient_id = patient_id_of(obj)
+        now = timezone.now()
         return [
-            occurred.get_db_prep_save(timezone.now(), connection),
+            now if time_as_is else occurred.get_db_prep_save(now, connection),
             user_id,
             username,
             action_,

@@ -142,7 +142,8 @@ def check_eligibility(facts: CaseFacts) -> Finding | None:
             f"{primary.get_order_display().lower()} coverage with {primary.payer.name} "
             "not verified (no eligibility response on file)",
         )
-    stale = staleness(latest, build_fingerprint(primary), timezone.localdate())
+    today = facts.today or timezone.localdate()
+    stale = staleness(latest, build_fingerprint(primary), today)
     when = latest.requested_on.isoformat()
     if stale:
         return Finding(needs, f"the verification of {when} is stale ({stale}): verify again")

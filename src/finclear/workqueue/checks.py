@@ -65,6 +65,8 @@ class CaseFacts:
     """Active coverages in force on the visit date, primary first."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Facts other apps load for their checks (``register_facts``), by the app's label."""
+    today: dt.date | None = None
+    """The day of the computation (None: a check asks ``timezone.localdate()``)."""
 
 
 Check = Callable[[CaseFacts], Finding | None]
@@ -108,11 +110,13 @@ def build_facts(
     cases: Sequence[ClearanceCase],
     changed: frozenset[str] | None = None,
     stored: dict[int, dict[str, Any]] | None = None,
+    today: dt.date | None = None,
 ) -> dict[int, CaseFacts]:
     """Facts per case pk, in a fixed number of queries (cases come with encounter__facility).
 
     With ``changed`` (a partial recompute), the loaders that read none of it are skipped and
     their keys taken from ``stored`` (each case's usable stored parts: ``usable_parts``).
+    ``today``: the day of the computation, given to the checks (``CaseFacts.today``).
     """
     patient_ids = {case.encounter.patient_id for case in cases}
     by_patient: dict[int, list[Coverage]] = defaultdict(list)
@@ -122,7 +126,7 @@ def build_facts(
     for case in cases:
         day = visit_date(case.encounter)
         in_force = [c for c in by_patient[case.encounter.patient_id] if c.is_in_force_on(day)]
-        facts[case.pk] = CaseFacts(case.encounter, day, in_force)
+        facts[case.pk] = CaseFacts(case.encounter, day, in_force, today=today)
     for loader in FACT_LOADERS:
         if is_rerun(loader, changed):
             loader(cases, facts)
@@ -163,9 +167,14 @@ def load_active_coverages(patient_ids: set[int]) -> list[Coverage]:
         rows = cursor.fetchall()
     coverages = []
     build_coverage, build_payer = coverage_columns.builder(), payer_columns.builder()
+    at = coverage_columns.width  # the payer's key first
+    payers: dict[int, Payer] = {}  # the patients share a few: each built once
     for row in rows:
         coverage = build_coverage(row)
-        cache_related(coverage, "payer", build_payer(row, coverage_columns.width))
+        payer = payers.get(row[at])
+        if payer is None:
+            payer = payers[row[at]] = build_payer(row, at)
+        cache_related(coverage, "payer", payer)
         coverages.append(coverage)
     return coverages
 

@@ -15,13 +15,14 @@ events of a recompute); ``build_prep`` prepares values as ``get_db_prep_save`` d
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import BooleanField, CharField, Model, TextField
+from django.db.models import BooleanField, CharField, DateTimeField, Model, TextField
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -153,18 +154,21 @@ def _plain_init(model: type[Model], receivers: bool = True) -> list[str] | None:
 Read = Callable[..., list[list[Any]]]
 
 
-def in_marks(ids: Sequence[Any]) -> str:
-    """What follows a column to keep the rows whose value is one of ``ids`` (with
-    ``in_params``): ``IN (%s, ...)``, or on PostgreSQL ``= ANY(%s)``, one array parameter
-    (psycopg splits a query's text at every placeholder, anew for more than 50)."""
+def in_marks(ids: Sequence[int]) -> str:
+    """What follows a column to keep the rows whose value is one of the integer keys ``ids``
+    (with ``in_params``): ``IN (%s, ...)``, or on PostgreSQL ``= ANY(%s::bigint[])``, one
+    parameter (psycopg splits a query's text at every placeholder, anew for more than 50, and
+    adapts a list element by element in Python: the array's text is joined here)."""
     if connection.vendor == "postgresql":
-        return "= ANY(%s)"
+        return "= ANY(%s::bigint[])"
     return f"IN ({', '.join(['%s'] * len(ids))})"
 
 
-def in_params(ids: Sequence[Any]) -> list[Any]:
+def in_params(ids: Sequence[int]) -> list[Any]:
     """The parameters of ``in_marks(ids)``."""
-    return [list(ids)] if connection.vendor == "postgresql" else list(ids)
+    if connection.vendor == "postgresql":
+        return ["{" + ",".join(map(str, map(int, ids))) + "}"]
+    return list(ids)
 
 
 def build_read(
@@ -189,7 +193,7 @@ def build_read(
     if order:
         sql += f" ORDER BY {order}"
 
-    def read(ids: Sequence[Any], after: Sequence[Any] = ()) -> list[list[Any]]:
+    def read(ids: Sequence[int], after: Sequence[Any] = ()) -> list[list[Any]]:
         if not ids:
             return []
         with connection.cursor() as cursor:
@@ -224,13 +228,27 @@ _UNCHANGED: dict[type[Any], type[Any]] = {CharField: str, TextField: str, Boolea
 
 
 def build_prep(fields: Sequence[Any]) -> list[type[Any] | None]:
-    """Per field, the type of the values ``prep_value`` passes through (None: none)."""
-    return [_UNCHANGED.get(type(f)) for f in fields]
+    """Per field, the type of the values ``prep_value`` passes through (None: none): also an
+    aware datetime of a ``DateTimeField`` where the backend takes it as it is (PostgreSQL;
+    SQLite's is text)."""
+    return [_UNCHANGED.get(type(f)) or _aware_unchanged(f) for f in fields]
+
+
+def _aware_unchanged(field: Any) -> type[Any] | None:
+    if type(field) is not DateTimeField:
+        return None
+    probe = dt.datetime.now(dt.UTC)
+    return dt.datetime if field.get_db_prep_save(probe, connection) is probe else None
 
 
 def prep_value(field: Any, kind: type[Any] | None, value: Any) -> Any:
-    """``field.get_db_prep_save(value, connection)``, skipped where it changes nothing."""
-    if kind is not None and (value is None or type(value) is kind):
+    """``field.get_db_prep_save(value, connection)``, skipped where it changes nothing (a naive
+    datetime is not: the field warns and makes it aware)."""
+    if kind is None:
+        return field.get_db_prep_save(value, connection)
+    if value is None:
+        return None
+    if type(value) is kind and (kind is not dt.datetime or value.tzinfo is not None):
         return value
     return field.get_db_prep_save(value, connection)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -223,10 +224,14 @@ def _locked_cases(where: str, params: list[Any], *, receivers: bool = True) -> l
     cases = []
     build_case, build_encounter = case_columns.builder(), encounter_columns.builder()
     build_facility = facility_columns.builder()
+    at = case_columns.width + encounter_columns.width  # the facility's key first
+    facilities: dict[int, Facility] = {}  # a batch's cases share a few: each built once
     for row in rows:
         case = build_case(row)
         encounter = build_encounter(row, case_columns.width)
-        facility = build_facility(row, case_columns.width + encounter_columns.width)
+        facility = facilities.get(row[at])
+        if facility is None:
+            facility = facilities[row[at]] = build_facility(row, at)
         cache_related(encounter, "facility", facility)
         cache_related(case, "encounter", encounter)
         cases.append(case)
@@ -263,7 +268,7 @@ def _recompute_batch(
     stored = _stored_parts(cases, today) if changed is not None else None
     if stored is None:
         changed = None
-    facts = build_facts(cases, changed, stored)
+    facts = build_facts(cases, changed, stored, today)
     # The rows read here, locked: a column no case of the batch changes need not be written.
     loaded = None if locked is not None else [_recomputed_values(case) for case in cases]
     now = timezone.now()
@@ -354,21 +359,26 @@ def _recomputed_columns() -> list[tuple[str, str, bool]]:
     return out
 
 
-def _recomputed_values(case: ClearanceCase) -> list[Any]:
-    return [getattr(case, attname) for _, attname, _ in _recomputed_columns()]
+@functools.cache
+def _recomputed_getter() -> Any:
+    return operator.attrgetter(*(attname for _, attname, _ in _recomputed_columns()))
 
 
-def _changed_fields(cases: list[ClearanceCase], loaded: list[list[Any]] | None) -> list[str]:
+def _recomputed_values(case: ClearanceCase) -> tuple[Any, ...]:
+    return _recomputed_getter()(case)  # type: ignore[no-any-return]
+
+
+def _changed_fields(cases: list[ClearanceCase], loaded: list[tuple[Any, ...]] | None) -> list[str]:
     """``RECOMPUTED_FIELDS`` but those equal to their ``loaded`` value (as read, locked) in
     every case: writing the same value again stores nothing new. All of them without
     ``loaded``."""
     if loaded is None:
         return RECOMPUTED_FIELDS
+    now = [_recomputed_values(case) for case in cases]
     names = []
-    for index, (name, attname, always) in enumerate(_recomputed_columns()):
+    for index, (name, _, always) in enumerate(_recomputed_columns()):
         if always or any(
-            getattr(case, attname) != values[index]
-            for case, values in zip(cases, loaded, strict=True)
+            values[index] != before[index] for values, before in zip(now, loaded, strict=True)
         ):
             names.append(name)
     return names
@@ -418,9 +428,12 @@ def _write_json(cases: list[ClearanceCase], names: list[str]) -> None:
     parameters; here a value is put as JSON the way its field would store it (``_json_value``),
     and ``json.dumps`` writes the batch at once.
     """
-    sql, columns = _json_update(tuple(names))
+    sql, columns, values = _json_update(tuple(names))
     rows = [
-        {column: convert(getattr(case, attname)) for column, attname, convert in columns}
+        {
+            column: convert(value)
+            for (column, convert), value in zip(columns, values(case), strict=True)
+        }
         for case in cases
     ]
     with connection.cursor() as cursor:
@@ -428,9 +441,9 @@ def _write_json(cases: list[ClearanceCase], names: list[str]) -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _json_update(names: tuple[str, ...]) -> tuple[str, list[tuple[str, str, Any]]]:
-    """The UPDATE of ``names`` from a JSON array of rows, and (column, attname, converter)
-    per value of a row (the key first)."""
+def _json_update(names: tuple[str, ...]) -> tuple[str, list[tuple[str, Any]], Any]:
+    """The UPDATE of ``names`` from a JSON array of rows, (column, converter) per value of a
+    row (the key first) and the getter of a case's values."""
     meta = ClearanceCase._meta
     fields: list[Any] = [meta.pk, *(meta.get_field(name) for name in names)]
     quote = connection.ops.quote_name
@@ -441,7 +454,8 @@ def _json_update(names: tuple[str, ...]) -> tuple[str, list[tuple[str, str, Any]
         f"FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb) AS v "
         f"WHERE t.{quote(meta.pk.column)} = v.{quote(meta.pk.column)}"
     )
-    return sql, [(f.column, f.attname, _json_value(f)) for f in fields]
+    getter = operator.attrgetter(*(f.attname for f in fields))
+    return sql, [(f.column, _json_value(f)) for f in fields], getter
 
 
 def _json_value(field: Any) -> Any:
