@@ -53,6 +53,7 @@ class Item:
     encounter: Encounter
     coverage: Coverage
     trace: str
+    codes: list[str] | None = None  # the service lines' codes, in order (None: read them)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def exchange_batch(items: list[Item], gateway: PayerGateway | None = None) -> li
             endpoints.payer_id_for(item.coverage.payer, endpoint),
             now,
             CONTROL_NUMBERS.next_number(),
+            item.codes,
         )
         out.raw_270 = write_segments(built.segments)
         out.service_types = built.service_types

@@ -19,6 +19,7 @@ import itertools
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from finclear.codes.service_types import service_types_for
@@ -162,9 +163,12 @@ def build_inquiry_set(
     payer_id: str,
     now: dt.datetime,
     control_number: int,
+    codes: Sequence[str] | None = None,
 ) -> Built270Set:
-    """The 270 transaction set for one coverage (the encounter comes with its service lines)."""
-    codes = [line.cpt_hcpcs for line in encounter.service_lines.all()]
+    """The 270 transaction set for one coverage. ``codes``: the encounter's service lines'
+    codes in line order, when the caller has read them (else its service lines are read)."""
+    if codes is None:
+        codes = [line.cpt_hcpcs for line in encounter.service_lines.all()]
     service_types = service_types_for(codes, encounter.place_of_service)
     question, dependent = build_question(encounter, coverage, trace, service_types)
     facility = encounter.facility
@@ -190,10 +194,11 @@ def build_inquiry(
     endpoint: PayerEndpoint,
     payer_id: str,
     now: dt.datetime,
+    codes: Sequence[str] | None = None,
 ) -> Built270:
     """The whole 270 interchange for one coverage, for a real-time exchange."""
     number = CONTROL_NUMBERS.next_number()
-    built = build_inquiry_set(encounter, coverage, trace, payer_id, now, number)
+    built = build_inquiry_set(encounter, coverage, trace, payer_id, now, number, codes)
     text = build_interchange(build_envelope(endpoint, now), [built.segments], _Fixed(number))
     return Built270(text, built.date_of_service, built.service_types, built.dependent)
 

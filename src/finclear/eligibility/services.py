@@ -127,8 +127,10 @@ def do_exchange(
     coverage: Coverage,
     trace: str,
     gateway: PayerGateway | None = None,
+    codes: list[str] | None = None,
 ) -> Exchanged:
     """Build the 270, send it, read the 271: no database write (the caller records it).
+    ``codes``: the service lines' codes when the caller has read them (``build_inquiry_set``).
 
     Every failure becomes an ``error`` outcome that says what failed: no endpoint configured,
     the gateway gave up (with its CORE error code and attempts), the payer answered with a
@@ -153,7 +155,13 @@ def do_exchange(
         return out
     out.payer_key = endpoint.payer_key
     built = build_inquiry(
-        encounter, coverage, trace, endpoint, endpoints.payer_id_for(coverage.payer, endpoint), now
+        encounter,
+        coverage,
+        trace,
+        endpoint,
+        endpoints.payer_id_for(coverage.payer, endpoint),
+        now,
+        codes,
     )
     out.raw_270 = built.text
     out.service_types = built.service_types

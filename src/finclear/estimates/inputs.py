@@ -24,6 +24,7 @@ from typing import Any
 from finclear.contracts.queries import ContractBook, load_book
 from finclear.eligibility.models import CoverageState, EligibilityCheck
 from finclear.eligibility.queries import rows_from_json
+from finclear.eligibility.reads import load_active_coverages, load_encounters
 from finclear.estimates.benefit_facts import (
     PlanDesign,
     build_design_benefits,
@@ -230,11 +231,7 @@ def load_inputs(
 ) -> dict[int, EstimateInputs]:
     """The inputs of each encounter's estimate (``known_rows``: see ``_latest_checks``)."""
     ids = sorted(set(encounter_ids))
-    encounters = list(
-        Encounter.objects.filter(pk__in=ids).select_related(
-            "facility", "patient", "rendering_provider"
-        )
-    )
+    encounters = list(load_encounters(ids, provider=True).values())
     # Plain values: a line and its chargemaster item as model instances cost more than the
     # estimate's calculation.
     lines_by: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
@@ -258,11 +255,7 @@ def load_inputs(
     ):
         dx_by[encounter_id][sequence] = code
     coverages: dict[int, list[Coverage]] = defaultdict(list)
-    for coverage in (
-        Coverage.objects.filter(patient_id__in={e.patient_id for e in encounters}, is_active=True)
-        .select_related("payer", "plan")
-        .order_by("patient_id", "order", "pk")
-    ):
+    for coverage in load_active_coverages({e.patient_id for e in encounters}):
         coverages[coverage.patient_id].append(coverage)
     checks = _latest_checks(ids, known_rows)
     requests: dict[int, dt.date] = {}
