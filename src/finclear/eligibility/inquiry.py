@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import threading
@@ -146,6 +147,13 @@ def build_question(
     return question, True
 
 
+@functools.lru_cache(maxsize=4096)
+def _service_types(codes: tuple[str, ...], place_of_service: str) -> tuple[str, ...]:
+    """``service_types_for``, kept: a batch's encounters repeat a few sets of codes, each
+    code matched against every range of the table."""
+    return service_types_for(codes, place_of_service)
+
+
 @dataclass(frozen=True, slots=True)
 class Built270Set:
     """One 270 transaction set (ST..SE), to send alone or in a batch interchange."""
@@ -169,7 +177,7 @@ def build_inquiry_set(
     codes in line order, when the caller has read them (else its service lines are read)."""
     if codes is None:
         codes = [line.cpt_hcpcs for line in encounter.service_lines.all()]
-    service_types = service_types_for(codes, encounter.place_of_service)
+    service_types = _service_types(tuple(codes), encounter.place_of_service)
     question, dependent = build_question(encounter, coverage, trace, service_types)
     facility = encounter.facility
     request = EligibilityRequest(
