@@ -73,6 +73,10 @@ def test_rows_shared_between_271s_are_the_rows_built_afresh(text, clear_first):
             for row in rows:
                 made = build_row_json(row)
                 assert made == services._row_json(row)
+                kept = build_row_json(row, shared=True)
+                assert kept == services._row_json(row)
+                assert build_row_json(row, shared=True) is kept
                 made["messages"].append("changed by a caller")
                 made["amount"] = "changed by a caller"
                 assert build_row_json(row) == services._row_json(row)
+                assert kept == services._row_json(row)

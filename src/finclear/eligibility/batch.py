@@ -392,7 +392,13 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
         idempotency_key__in=[key for _, key in exchanged], status=CheckStatus.ERROR
     ).update(idempotency_key=None)
     checks = [
-        build_check(done, channel=CheckChannel.BATCH, batch_run=run, idempotency_key=key)
+        build_check(
+            done,
+            channel=CheckChannel.BATCH,
+            batch_run=run,
+            idempotency_key=key,
+            shared_rows=True,  # the checks are copied to the database, then dropped
+        )
         for done, key in exchanged
     ]
     do_copy_create(EligibilityCheck, checks)

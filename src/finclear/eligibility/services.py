@@ -214,10 +214,11 @@ def _row_json(row: BenefitRow) -> dict[str, Any]:
     return out
 
 
-def build_row_json(row: BenefitRow) -> dict[str, Any]:
+def build_row_json(row: BenefitRow, *, shared: bool = False) -> dict[str, Any]:
     """One normalized row as JSON: Decimals as strings (never floats), tuples as lists.
 
     A new dict each call (its messages a new list): callers may change what they get.
+    ``shared``: the kept dict itself, for a caller that only reads and writes it.
     """
     found = _ROW_JSON.get(id(row))
     if found is None or found[0] is not row:
@@ -225,14 +226,17 @@ def build_row_json(row: BenefitRow) -> dict[str, Any]:
         if len(_ROW_JSON) >= MAX_CACHED:
             _ROW_JSON.clear()
         _ROW_JSON[id(row)] = found
+    if shared:
+        return found[1]
     out = found[1].copy()
     out["messages"] = list(row.messages)
     return out
 
 
-def benefit_rows_json(result: EligibilityResult) -> list[dict[str, Any]]:
-    """The normalized rows as JSON (a 271 holds dozens: this runs per row of every check)."""
-    return [build_row_json(row) for row in result.rows]
+def benefit_rows_json(result: EligibilityResult, *, shared: bool = False) -> list[dict[str, Any]]:
+    """The normalized rows as JSON (a 271 holds dozens: this runs per row of every check).
+    ``shared``: see ``build_row_json``."""
+    return [build_row_json(row, shared=shared) for row in result.rows]
 
 
 def build_check(
@@ -242,8 +246,10 @@ def build_check(
     user: Any = None,
     batch_run: EligibilityBatchRun | None = None,
     idempotency_key: str | None = None,
+    shared_rows: bool = False,
 ) -> EligibilityCheck:
-    """The check row of an exchange (unsaved)."""
+    """The check row of an exchange (unsaved). ``shared_rows``: its benefit rows' JSON dicts
+    are the kept ones (``build_row_json``), for a check written and read, never changed."""
     result = done.result
     check = EligibilityCheck(
         encounter=done.encounter,
@@ -281,7 +287,7 @@ def build_check(
             }
             for r in result.rejections
         ]
-        check.benefits = benefit_rows_json(result)
+        check.benefits = benefit_rows_json(result, shared=shared_rows)
         check.rows = result.rows
         check.plan_name = result.plan_name[:200]
         check.group_number = result.group_number[:50]
