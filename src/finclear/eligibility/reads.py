@@ -131,3 +131,22 @@ def _attach(instances: Iterable[Model], name: str, columns: Columns) -> None:
             field.set_cached_value(instance, None)
         else:
             cache_related(instance, name, related[key])
+
+
+def load_values(
+    columns: Columns, field: str, ids: Iterable[Any], order: tuple[str, ...] = ()
+) -> list[list[Any]]:
+    """``values_list`` of ``columns``' fields (converted as the ORM converts them) for the rows
+    whose ``field`` is in ``ids``, ordered by the fields ``order`` (a leading "-": descending)."""
+    ids = set(ids)
+    if not ids:
+        return []
+    where, params = match_any(columns.column(field), ids)
+    sql = f"SELECT {columns.select} FROM {columns.table} WHERE {where}"
+    if order:
+        sql += " ORDER BY " + ", ".join(
+            f"{columns.column(name[1:])} DESC" if name[0] == "-" else columns.column(name)
+            for name in order
+        )
+    convert = columns.converter()
+    return [convert(row) for row in fetch(sql, params)]

@@ -13,6 +13,7 @@ finclear keeps no provider network participation: every line is estimated in net
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,10 +22,18 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from django.db.models import Model
+
 from finclear.contracts.queries import ContractBook, load_book
 from finclear.eligibility.models import CoverageState, EligibilityCheck
 from finclear.eligibility.queries import rows_from_json
-from finclear.eligibility.reads import load_active_coverages, load_encounters
+from finclear.eligibility.reads import (
+    fetch,
+    load_active_coverages,
+    load_encounters,
+    load_values,
+    match_any,
+)
 from finclear.estimates.benefit_facts import (
     PlanDesign,
     build_design_benefits,
@@ -38,7 +47,14 @@ from finclear.payers.models import Plan
 from finclear.rules import pricing
 from finclear.rules.benefits import BenefitRow
 from finclear.rules.estimator import Benefits, CobMethod, EstimateLine, SecondaryCoverage
-from finclear.scheduling.models import Diagnosis, Encounter, EncounterType, ServiceLine
+from finclear.scheduling.models import (
+    ChargemasterItem,
+    Diagnosis,
+    Encounter,
+    EncounterType,
+    ServiceLine,
+)
+from finclear.workqueue.rows import Columns
 
 INPATIENT_CARE = ("99221", "99239")  # hospital inpatient care: one a day
 
@@ -224,6 +240,42 @@ def price_inpatient(
     )
 
 
+@functools.cache
+def _columns(model: type[Model], names: tuple[str, ...]) -> Columns:
+    return Columns(model, "v", names)
+
+
+@functools.cache
+def _line_columns() -> tuple[Columns, Columns, str]:
+    line = Columns(
+        ServiceLine,
+        "l",
+        ("encounter", "line_number", "cpt_hcpcs", "units", "charge", "diagnosis_pointers"),
+    )
+    item = Columns(ChargemasterItem, "m", ("description",))
+    sql = (
+        f"SELECT {line.select}, {item.select} FROM {line.table} LEFT OUTER JOIN {item.table} "
+        f"ON {item.column('id')} = {line.column('chargemaster_item')} WHERE {{}} "
+        f"ORDER BY {line.column('encounter')}, {line.column('line_number')}"
+    )
+    return line, item, sql
+
+
+def load_lines(ids: Sequence[int]) -> list[list[Any]]:
+    """The encounters' lines as ``values_list("encounter_id", "line_number", "cpt_hcpcs",
+    "units", "charge", "diagnosis_pointers", "chargemaster_item__description")`` by encounter
+    and line number, in plain SQL (``finclear.eligibility.reads``)."""
+    if not ids:
+        return []
+    line, item, sql = _line_columns()
+    where, params = match_any(line.column("encounter"), ids)
+    convert_line, convert_item = line.converter(), item.converter()
+    return [
+        convert_line(row) + convert_item(row, line.width)
+        for row in fetch(sql.format(where), params)
+    ]
+
+
 def load_inputs(
     encounter_ids: Iterable[int],
     book: ContractBook | None = None,
@@ -235,23 +287,14 @@ def load_inputs(
     # Plain values: a line and its chargemaster item as model instances cost more than the
     # estimate's calculation.
     lines_by: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for encounter_id, *line in (
-        ServiceLine.objects.filter(encounter_id__in=ids)
-        .order_by("encounter_id", "line_number")
-        .values_list(
-            "encounter_id",
-            "line_number",
-            "cpt_hcpcs",
-            "units",
-            "charge",
-            "diagnosis_pointers",
-            "chargemaster_item__description",
-        )
-    ):
+    for encounter_id, *line in load_lines(ids):
         lines_by[encounter_id].append(tuple(line))
     dx_by: dict[int, dict[int, str]] = defaultdict(dict)
-    for encounter_id, sequence, code in Diagnosis.objects.filter(encounter_id__in=ids).values_list(
-        "encounter_id", "sequence", "icd10_code"
+    for encounter_id, sequence, code in load_values(
+        _columns(Diagnosis, ("encounter", "sequence", "icd10_code")),
+        "encounter",
+        ids,
+        ("encounter", "sequence"),
     ):
         dx_by[encounter_id][sequence] = code
     coverages: dict[int, list[Coverage]] = defaultdict(list)
@@ -259,8 +302,8 @@ def load_inputs(
         coverages[coverage.patient_id].append(coverage)
     checks = _latest_checks(ids, known_rows)
     requests: dict[int, dt.date] = {}
-    for encounter_id, day in GfeRequest.objects.filter(encounter_id__in=ids).values_list(
-        "encounter_id", "requested_on"
+    for encounter_id, day in load_values(
+        _columns(GfeRequest, ("encounter", "requested_on")), "encounter", ids
     ):
         requests[encounter_id] = min(day, requests.get(encounter_id, day))
     if book is None:

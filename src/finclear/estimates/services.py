@@ -12,6 +12,7 @@ audit events are written here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.contracts.queries import ContractBook, load_book
 from finclear.eligibility.bulk import do_copy_create
+from finclear.eligibility.models import EligibilityCheck
+from finclear.eligibility.reads import fetch, match_any
 from finclear.estimates.calculation import Calculation, calculate
 from finclear.estimates.gfe import build_deadline, build_gfe, scheduled_on
 from finclear.estimates.inputs import EstimateInputs, load_inputs
@@ -36,9 +39,10 @@ from finclear.estimates.models import (
 from finclear.organizations.validation import do_save_checked
 from finclear.rules.benefits import BenefitRow
 from finclear.rules.gfe import check_gfe
-from finclear.scheduling.models import Encounter
+from finclear.scheduling.models import Encounter, ServiceLine
 from finclear.workqueue.models import ClearanceCase, Task, TaskKind, TaskStatus
 from finclear.workqueue.receivers import mark
+from finclear.workqueue.rows import Columns
 from finclear.workqueue.services import do_close_task
 
 BATCH = 500
@@ -160,6 +164,68 @@ def _write(
     return estimates
 
 
+@functools.cache
+def _current_sql() -> tuple[Columns, Columns, str, str]:
+    """The current estimates' reads (plain SQL, ``finclear.eligibility.reads``), to their
+    WHERE: by encounter, the fingerprint; and the check each was made from."""
+    estimate = Columns(Estimate, "s", ("encounter", "fingerprint"))
+    check = Columns(EligibilityCheck, "k", ("coverage", "benefits"))
+    order = f"{estimate.column('created_at')} DESC, {estimate.column('id')} DESC"
+    current = (
+        f"SELECT {estimate.select} FROM {estimate.table} "
+        f"WHERE {estimate.column('is_current')} = %s AND {{}} ORDER BY {order}"
+    )
+    made_from = (
+        f"SELECT {estimate.column('encounter')}, {check.select} FROM {estimate.table} "
+        f"LEFT OUTER JOIN {check.table} "
+        f"ON {check.column('id')} = {estimate.column('eligibility_check')} "
+        f"WHERE {estimate.column('is_current')} = %s AND {{}} ORDER BY {order}"
+    )
+    return estimate, check, current, made_from
+
+
+def load_current(encounter_ids: Sequence[int]) -> dict[int, str]:
+    """The fingerprint of each encounter's current estimate, by encounter."""
+    if not encounter_ids:
+        return {}
+    estimate, _, sql, _ = _current_sql()
+    where, params = match_any(estimate.column("encounter"), encounter_ids)
+    convert = estimate.converter()
+    return dict(convert(row) for row in fetch(sql.format(where), [True, *params]))
+
+
+def load_made_from(encounter_ids: Sequence[int]) -> dict[int, tuple[Any, Any]]:
+    """The coverage and benefit rows (JSON) of the check each current estimate was made
+    from, by encounter ((None, None) for an estimate made from no check)."""
+    if not encounter_ids:
+        return {}
+    estimate, check, _, sql = _current_sql()
+    where, params = match_any(estimate.column("encounter"), encounter_ids)
+    convert = check.converter()
+    out: dict[int, tuple[Any, Any]] = {}
+    for row in fetch(sql.format(where), [True, *params]):
+        coverage_id, rows = convert(row, 1)
+        out[row[0]] = (coverage_id, rows)
+    return out
+
+
+def load_with_lines(encounter_ids: Sequence[int]) -> set[int]:
+    """The encounters that have service lines."""
+    if not encounter_ids:
+        return set()
+    line = _line_columns()
+    where, params = match_any(line.column("encounter"), encounter_ids)
+    return {
+        row[0]
+        for row in fetch(f"SELECT DISTINCT {line.select} FROM {line.table} WHERE {where}", params)
+    }
+
+
+@functools.cache
+def _line_columns() -> Columns:
+    return Columns(ServiceLine, "l", ("encounter",))
+
+
 def do_create_estimate(
     encounter: Encounter,
     user: Any = None,
@@ -197,19 +263,11 @@ def do_estimate_encounters(
     written = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        current = dict(
-            Estimate.objects.filter(encounter_id__in=chunk, is_current=True).values_list(
-                "encounter_id", "fingerprint"
-            )
-        )
+        current = load_current(chunk)
         wanted = [pk for pk in chunk if pk in current] if only_existing else chunk
         if not wanted:
             continue
-        with_lines = set(
-            Encounter.objects.filter(pk__in=wanted, service_lines__isnull=False).values_list(
-                "pk", flat=True
-            )
-        )
+        with_lines = load_with_lines(wanted)
         if not with_lines:
             continue
         if book is None:
@@ -259,14 +317,7 @@ def do_refresh_for_benefits(
     """
     if not new_rows:
         return 0
-    made_from = {
-        encounter_id: (coverage_id, rows)
-        for encounter_id, coverage_id, rows in Estimate.objects.filter(
-            encounter_id__in=list(new_rows), is_current=True
-        ).values_list(
-            "encounter_id", "eligibility_check__coverage_id", "eligibility_check__benefits"
-        )
-    }
+    made_from = load_made_from(list(new_rows))
     changed = [pk for pk, new in new_rows.items() if pk in made_from and made_from[pk] != new]
     if not changed:
         return 0
