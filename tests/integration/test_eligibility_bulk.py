@@ -143,3 +143,62 @@ def test_any_text_and_json_copies_alike(events):
         for username, text, patient_id, detail in events
     )
     assert_copies_alike(originals)
+
+
+@pytest.fixture
+def made_from(payer):
+    clinic = EstimateClinic()
+    encounter = clinic.visit("72148")
+    return clinic, encounter, do_create_estimate(encounter)
+
+
+def made_state(instance):
+    """An unsaved instance's attributes, its cached relations and its state."""
+    values = {k: v for k, v in vars(instance).items() if k != "_state"}
+    snapshot = values.get("_finclear_audit_snapshot")  # the audit's, with its own state
+    if snapshot is not None:
+        values["_finclear_audit_snapshot"] = {k: v for k, v in snapshot.items() if k != "_state"}
+    state = instance._state
+    return values, dict(state.fields_cache), state.adding, state.db
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_maker_makes_what_the_model_makes(made_from, data):
+    clinic, encounter, estimate = made_from
+    texts = st.text(max_size=8)
+    choices = {
+        EligibilityCheck: {
+            "encounter": st.sampled_from([encounter, None]),
+            "coverage": st.just(clinic.coverage),
+            "coverage_id": st.just(clinic.coverage.pk),
+            "trace_number": texts,
+            "status": st.sampled_from(["verified", "error"]),
+            "benefits": st.lists(st.dictionaries(texts, texts, max_size=2), max_size=2),
+            "reasons": st.lists(texts, max_size=2),
+            "requested_at": st.just(timezone.now()),
+            "elapsed_ms": st.one_of(st.none(), st.floats(0, 10)),
+        },
+        Estimate: {
+            "encounter": st.just(encounter),
+            "reason": texts,
+            "notes": st.lists(texts, max_size=2),
+            "coverage_id": st.one_of(st.none(), st.just(clinic.coverage.pk)),
+            "complete": st.booleans(),
+        },
+        EstimateLine: {
+            "estimate": st.just(estimate),
+            "line_number": st.integers(1, 9),
+            "code": texts,
+            "diagnosis_codes": st.lists(texts, max_size=2),
+        },
+    }
+    model = data.draw(st.sampled_from([EligibilityCheck, Estimate, EstimateLine]))
+    values = data.draw(st.fixed_dictionaries({}, optional=choices[model]), label=model.__name__)
+    made = bulk.Maker(model)
+    assert made.plain
+    assert made_state(made(**values)) == made_state(model(**values))
+    with pytest.raises(TypeError):
+        made(no_such_field=1)

@@ -21,6 +21,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connection, models
+from django.db.models.base import DEFERRED, ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=models.Model)
 Prepare = Callable[[Any], Any]
@@ -170,3 +173,71 @@ def do_copy_create(model: type[M], objs: Sequence[M]) -> list[M]:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+class Maker:
+    """Unsaved instances of ``model`` as ``model(**values)`` makes them, for the thousands a
+    bulk write builds (a chunk's checks, estimates and their lines).
+
+    ``Model.__init__`` walks every field popping its keyword arguments; this sets the same
+    attributes from a plan made once: each value given (a related instance through its
+    descriptor, which caches it), each other field's default; then sends ``post_init`` as
+    ``__init__`` does (the audit's snapshot). A model with its own ``__init__``, ``pre_init``
+    receivers, a field whose attribute is a descriptor that does more than store it, or a call
+    with arguments the plan does not know (properties, both a relation and its id), gets
+    ``model(**values)``.
+    """
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        opts = model._meta
+        fields = [f for f in opts.fields if f.column is not None and not f.generated]
+        self.defaults = [(f.attname, f.get_default) for f in fields]
+        self.related = frozenset(f.name for f in fields if f.is_relation)
+        self.attnames = frozenset(f.attname for f in fields)
+        self.plain = (
+            model.__init__ is models.Model.__init__
+            and not pre_init.has_listeners(model)
+            and not opts.abstract
+            and all(_stores_plainly(model, f) for f in fields)
+        )
+
+    def __call__(self, **values: Any) -> M:
+        model = self.model
+        if not self.plain:
+            return model(**values)
+        related = {}
+        plain = {}
+        for name, value in values.items():
+            if name in self.related:
+                related[name] = value
+            elif name in self.attnames:
+                plain[name] = value
+            else:
+                return model(**values)
+            if value is DEFERRED:
+                return model(**values)
+        if any(model._meta.get_field(name).attname in plain for name in related):
+            return model(**values)
+        obj = model.__new__(model)
+        obj._state = ModelState()
+        state = obj.__dict__
+        for attname, default in self.defaults:
+            state[attname] = plain[attname] if attname in plain else default()
+        for name, value in related.items():
+            setattr(obj, name, value)
+        post_init.send(sender=model, instance=obj)
+        return obj
+
+
+def _stores_plainly(model: type[models.Model], field: Any) -> bool:
+    """Setting the field's attribute on a new instance only stores the value."""
+    attribute = model.__dict__.get(field.attname)
+    if attribute is None:
+        for klass in model.__mro__:
+            if field.attname in klass.__dict__:
+                attribute = klass.__dict__[field.attname]
+                break
+    return not hasattr(type(attribute), "__set__") or isinstance(
+        attribute, ForeignKeyDeferredAttribute
+    )

@@ -24,7 +24,7 @@ from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.connect.gateway import GatewayError, PayerGateway
 from finclear.eligibility import endpoints
-from finclear.eligibility.bulk import do_copy_create
+from finclear.eligibility.bulk import Maker, do_copy_create
 from finclear.eligibility.inquiry import (
     PAYLOAD_TYPE_270,
     build_fingerprint,
@@ -239,6 +239,9 @@ def benefit_rows_json(result: EligibilityResult, *, shared: bool = False) -> lis
     return [build_row_json(row, shared=shared) for row in result.rows]
 
 
+_make_check = Maker(EligibilityCheck)
+
+
 def build_check(
     done: Exchanged,
     *,
@@ -251,7 +254,7 @@ def build_check(
     """The check row of an exchange (unsaved). ``shared_rows``: its benefit rows' JSON dicts
     are the kept ones (``build_row_json``), for a check written and read, never changed."""
     result = done.result
-    check = EligibilityCheck(
+    check = _make_check(
         encounter=done.encounter,
         coverage=done.coverage,
         batch_run=batch_run,

@@ -23,7 +23,7 @@ from django.utils import timezone
 from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.contracts.queries import ContractBook, load_book
-from finclear.eligibility.bulk import do_copy_create
+from finclear.eligibility.bulk import Maker, do_copy_create
 from finclear.eligibility.models import EligibilityCheck
 from finclear.eligibility.reads import fetch, match_any
 from finclear.estimates.calculation import Calculation, calculate
@@ -49,12 +49,15 @@ BATCH = 500
 GFE_TASK = "Good Faith Estimate due"
 
 
+_make_estimate, _make_line = Maker(Estimate), Maker(EstimateLine)
+
+
 def build_estimate(
     inputs: EstimateInputs, calc: Calculation, user: Any, reason: str
 ) -> tuple[Estimate, list[EstimateLine]]:
     """The unsaved estimate and its lines."""
     totals = calc.totals()
-    estimate = Estimate(
+    estimate = _make_estimate(
         encounter=inputs.encounter,
         kind=inputs.kind,
         reason=reason[:200],
@@ -81,7 +84,7 @@ def build_estimate(
             check_gfe(build_gfe(inputs.encounter, inputs.visit_date, calc.lines))
         )
     lines = [
-        EstimateLine(
+        _make_line(
             line_number=line.line_number,
             code=line.code,
             description=line.description[:200],
