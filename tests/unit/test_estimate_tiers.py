@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finclear.estimates.benefit_facts import _from_amounts, _tier
+from finclear.estimates.benefit_facts import _from_amounts, _plan_lines, _tier
 from finclear.rules.benefits import PLAN_COVERAGE, BenefitKind, BenefitRow, summarize_benefits
 from finclear.rules.estimator import TierAccumulators
 
@@ -56,6 +56,7 @@ def tier_from_every_row(items: Sequence[BenefitRow], network: str) -> TierAccumu
 @given(st.lists(rows, max_size=30), st.sampled_from(["in", "out"]))
 def test_a_tier_is_the_plan_line_of_every_row_summarized(items, network) -> None:
     assert _tier(items, network) == tier_from_every_row(items, network)
+    assert _tier(items, network, _plan_lines(items)) == _tier(items, network)
 
 
 def test_rows_of_other_service_types_leave_the_tier_alone() -> None:

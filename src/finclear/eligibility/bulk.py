@@ -109,6 +109,12 @@ class _Plan:
         ]
         self.prepares = [build_prepare(f) for f in self.fields]
         self.attnames = [f.attname for f in self.fields]
+        # Per field: its attribute, the types written as they are (checked here, inline: a
+        # chunk's rows hold hundreds of thousands of values), its preparation otherwise.
+        self.items = [
+            (f.attname, _as_is_types(f), prepare)
+            for f, prepare in zip(self.fields, self.prepares, strict=True)
+        ]
         qn = connection.ops.quote_name
         names = ", ".join(qn(c) for c in [pk.column, *(f.column for f in self.fields)])
         self.copy_sql = f"COPY {qn(opts.db_table)} ({names}) FROM STDIN"
@@ -153,14 +159,21 @@ def do_copy_create(model: type[M], objs: Sequence[M]) -> list[M]:
         cursor.execute(plan.ids_sql, [len(objs)])
         ids = [row[0] for row in cursor.fetchall()]
     rows = []
-    fields, prepares, attnames, auto_now = plan.fields, plan.prepares, plan.attnames, plan.auto_now
+    fields, items, auto_now = plan.fields, plan.items, plan.auto_now
+    aware = dt.datetime
     for obj, pk in zip(objs, ids, strict=True):
         for i in auto_now:
             fields[i].pre_save(obj, True)  # sets the timestamp on the instance, as a save does
         state = obj.__dict__
-        rows.append(
-            (pk, *[prepare(state[name]) for prepare, name in zip(prepares, attnames, strict=True)])
-        )
+        row = [pk]
+        for name, as_is, prepare in items:
+            value = state[name]
+            kind = type(value)
+            if kind in as_is and (kind is not aware or value.utcoffset() is not None):
+                row.append(value)
+            else:
+                row.append(prepare(value))
+        rows.append(row)
     with (
         connection.wrap_database_errors,
         connection.cursor() as cursor,

@@ -29,7 +29,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from finclear.codes.service_types import PLAN_COVERAGE, service_type_for, service_type_name
-from finclear.rules.benefits import Amounts, BenefitKind, BenefitRow, summarize_benefits
+from finclear.rules.benefits import (
+    Amounts,
+    BenefitKind,
+    BenefitRow,
+    ServiceBenefits,
+    summarize_benefits,
+)
 from finclear.rules.estimator import (
     Accumulator,
     Benefits,
@@ -153,21 +159,25 @@ def _from_amounts(amounts: Amounts) -> Accumulator | None:
     return None
 
 
-def _tier(rows: Sequence[BenefitRow], network: str) -> TierAccumulators | None:
+def _plan_lines(rows: Sequence[BenefitRow]) -> tuple[ServiceBenefits, ...]:
+    """The summary lines of the plan coverage rows (service type 30), every network."""
+    return summarize_benefits(r for r in rows if r.service_type == PLAN_COVERAGE)
+
+
+def _tier(
+    rows: Sequence[BenefitRow],
+    network: str,
+    plan_lines: tuple[ServiceBenefits, ...] | None = None,
+) -> TierAccumulators | None:
     """The plan's accumulators in a network tier: its service type 30 line's amounts.
 
     Only the plan coverage rows are summarized: a (service type, network) line is made from
     its own rows alone, in the same order, so the others (most of a 271) change nothing.
+    ``plan_lines``: ``_plan_lines(rows)`` when the caller has it (both tiers read it).
     """
     networks = (network, "") if network == "in" else (network,)
-    plan = next(
-        (
-            s
-            for s in summarize_benefits(r for r in rows if r.service_type == PLAN_COVERAGE)
-            if s.network in networks
-        ),
-        None,
-    )
+    lines = _plan_lines(rows) if plan_lines is None else plan_lines
+    plan = next((s for s in lines if s.network in networks), None)
     if plan is None:
         return None
     tier = TierAccumulators(
@@ -271,8 +281,9 @@ def build_row_benefits(
 ) -> Benefits:
     """Benefits from a 271's rows; a category the rows say nothing about takes the design's."""
     wanted = tuple(dict.fromkeys(categories))
-    in_tier = _tier(rows, "in")
-    out_tier = _tier(rows, "out")
+    plan_lines = _plan_lines(rows)
+    in_tier = _tier(rows, "in", plan_lines)
+    out_tier = _tier(rows, "out", plan_lines)
     found: list[CategoryBenefit] = []
     for category in wanted:
         benefit = build_row_category(rows, category, "in")
