@@ -19,17 +19,15 @@ from finclear.organizations.models import Facility, Provider
 from finclear.patients.models import Coverage, Patient
 from finclear.payers.models import Payer, Plan
 from finclear.scheduling.models import Encounter
-from finclear.workqueue.rows import Columns, cache_related
+from finclear.workqueue.rows import Columns, cache_related, in_marks, in_params
 
 
-def match_any(column: str, ids: Iterable[Any]) -> tuple[str, list[Any]]:
-    """``column`` in ``ids``: one array parameter on PostgreSQL (psycopg parses a statement
-    of hundreds of placeholders anew each time), an IN list elsewhere. Sorted, without
-    duplicates; ``ids`` must not be empty."""
+def match_any(column: str, ids: Iterable[int]) -> tuple[str, list[Any]]:
+    """``column`` in the integer keys ``ids`` (sorted, without duplicates; not empty): one
+    ``bigint[]`` parameter on PostgreSQL, an IN list elsewhere (``finclear.workqueue.rows``
+    ``in_marks``)."""
     values = sorted(set(ids))
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+    return f"{column} {in_marks(values)}", in_params(values)
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
