@@ -8,6 +8,7 @@ estimate's fingerprint is the repr of what it reads).
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -15,9 +16,16 @@ from hypothesis import strategies as st
 
 from finclear.eligibility import services
 from finclear.eligibility.queries import rows_from_json
-from finclear.eligibility.services import build_row_json
+from finclear.eligibility.services import benefit_rows_json, build_row_json
 from finclear.rules import benefits, fast271
-from finclear.rules.benefits import BenefitKind, BenefitRow, parse_271
+from finclear.rules.benefits import (
+    BenefitKind,
+    BenefitRow,
+    CoverageStatus,
+    EligibilityResult,
+    Verdict,
+    parse_271,
+)
 from tests.unit.test_eligibility_fast271 import response_271
 
 codes = st.text(alphabet="0123456789ABCFGIRUWYN", max_size=3)
@@ -70,6 +78,11 @@ def test_rows_shared_between_271s_are_the_rows_built_afresh(text, clear_first):
             rows = benefits.build_rows(member.benefits)
             fresh = tuple(row for b in member.benefits for row in benefits._build_rows_of(b))
             assert rows == fresh
+            result = EligibilityResult(
+                verdict=Verdict.VERIFIED, coverage=CoverageStatus.ACTIVE, rows=rows
+            )
+            dumped = benefit_rows_json(result, shared=True)
+            assert json.dumps(dumped) == dumped.text == json.dumps(benefit_rows_json(result))
             for row in rows:
                 made = build_row_json(row)
                 assert made == services._row_json(row)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -58,6 +58,18 @@ def _as_is_types(field: models.Field[Any, Any]) -> frozenset[type]:
     return frozenset()
 
 
+class DumpedList(list[Any]):
+    """A JSON list that carries its ``json.dumps`` text, made by whoever built the list from
+    texts it keeps (a check's benefit rows): a COPY writes the text. It is the list's text
+    only while the list is not changed."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, items: Iterable[Any], text: str) -> None:
+        super().__init__(items)
+        self.text = text
+
+
 def _plain_json(field: models.Field[Any, Any]) -> bool:
     """A JSON field whose values Django prepares as ``JSONField`` does (no override)."""
     kind = type(field)
@@ -79,7 +91,10 @@ def build_prepare(field: models.Field[Any, Any]) -> Prepare:
         def prepare_json(value: Any) -> Any:
             if value is None:
                 return None
-            if type(value) in _JSON_TYPES:
+            kind = type(value)
+            if kind is DumpedList and encoder is None:
+                return value.text
+            if kind in _JSON_TYPES:
                 return dumps(value)
             return django_prepare(value, connection)
 
@@ -181,10 +196,11 @@ def do_copy_create(model: type[M], objs: Sequence[M]) -> list[M]:
     ):
         for row in rows:
             copy.write_row(row)
+    alias = connection.alias
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias
     return objs
 
 

@@ -10,6 +10,7 @@ closes, the case's recomputed status. A failure at any point leaves no partial r
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, fields
 from decimal import Decimal
@@ -24,7 +25,7 @@ from finclear.audit.models import AuditAction, AuditEvent
 from finclear.audit.services import build_event
 from finclear.connect.gateway import GatewayError, PayerGateway
 from finclear.eligibility import endpoints
-from finclear.eligibility.bulk import Maker, do_copy_create
+from finclear.eligibility.bulk import DumpedList, Maker, do_copy_create
 from finclear.eligibility.inquiry import (
     PAYLOAD_TYPE_270,
     build_fingerprint,
@@ -194,9 +195,10 @@ def do_exchange(
 
 
 ROW_FIELDS = tuple(f.name for f in fields(BenefitRow))
-# The JSON of a row by the row's id, with the row (alive while its entry is, so its id is not
-# reused): the 271 reader shares one BenefitRow among the 271s that repeat an EB row.
-_ROW_JSON: dict[int, tuple[BenefitRow, dict[str, Any]]] = {}
+# The JSON of a row (and its ``json.dumps`` text) by the row's id, with the row (alive while
+# its entry is, so its id is not reused): the 271 reader shares one BenefitRow among the 271s
+# that repeat an EB row.
+_ROW_JSON: dict[int, tuple[BenefitRow, dict[str, Any], str]] = {}
 MAX_CACHED = 50_000
 
 
@@ -214,18 +216,24 @@ def _row_json(row: BenefitRow) -> dict[str, Any]:
     return out
 
 
+def _kept(row: BenefitRow) -> tuple[BenefitRow, dict[str, Any], str]:
+    found = _ROW_JSON.get(id(row))
+    if found is None or found[0] is not row:
+        made = _row_json(row)
+        found = (row, made, json.dumps(made))
+        if len(_ROW_JSON) >= MAX_CACHED:
+            _ROW_JSON.clear()
+        _ROW_JSON[id(row)] = found
+    return found
+
+
 def build_row_json(row: BenefitRow, *, shared: bool = False) -> dict[str, Any]:
     """One normalized row as JSON: Decimals as strings (never floats), tuples as lists.
 
     A new dict each call (its messages a new list): callers may change what they get.
     ``shared``: the kept dict itself, for a caller that only reads and writes it.
     """
-    found = _ROW_JSON.get(id(row))
-    if found is None or found[0] is not row:
-        found = (row, _row_json(row))
-        if len(_ROW_JSON) >= MAX_CACHED:
-            _ROW_JSON.clear()
-        _ROW_JSON[id(row)] = found
+    found = _kept(row)
     if shared:
         return found[1]
     out = found[1].copy()
@@ -235,8 +243,15 @@ def build_row_json(row: BenefitRow, *, shared: bool = False) -> dict[str, Any]:
 
 def benefit_rows_json(result: EligibilityResult, *, shared: bool = False) -> list[dict[str, Any]]:
     """The normalized rows as JSON (a 271 holds dozens: this runs per row of every check).
-    ``shared``: see ``build_row_json``."""
-    return [build_row_json(row, shared=shared) for row in result.rows]
+
+    ``shared``: the kept dicts (see ``build_row_json``), as a ``DumpedList`` whose text is
+    joined from each row's kept text (what ``json.dumps`` of the list gives), so a COPY
+    writes it without encoding the rows again.
+    """
+    if not shared:
+        return [build_row_json(row) for row in result.rows]
+    kept = [_kept(row) for row in result.rows]
+    return DumpedList([k[1] for k in kept], "[" + ", ".join(k[2] for k in kept) + "]")
 
 
 _make_check = Maker(EligibilityCheck)
