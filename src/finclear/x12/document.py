@@ -15,7 +15,11 @@ class Transaction:
     """One transaction set, ST to SE.
 
     ``segments`` holds every segment from ST to SE in file order (ST is position 1); ``root``
-    is the loop tree over them built from ``spec`` (None when no guide is known).
+    is the loop tree over them built from ``spec`` (None when no guide is known). ``group``
+    is set on the transactions of a stream (``iter_transactions``), which come without their
+    document; a document from ``read`` holds its groups and transactions top down and sets no
+    link back up (each would make the document a reference cycle, which only a full garbage
+    collection frees: 0.2 ms of CPU per encounter of an eligibility batch).
     """
 
     st: Segment

@@ -148,7 +148,10 @@ class _Builder:
             return
         if self.group is not None:
             self._close_group("GE missing before the next GS")
-        self.group = FunctionalGroup(gs=seg, interchange=self.interchange)
+        # Links up only in a stream: a document holds its parts top down, and links back up
+        # would make each one a reference cycle, freed by a full garbage collection only.
+        up = None if self.keep else self.interchange
+        self.group = FunctionalGroup(gs=seg, interchange=up)
         self.interchange.groups.append(self.group)
         self.group_count += 1
         self.transaction_count = 0
@@ -197,7 +200,8 @@ class _Builder:
             self._close_transaction("SE missing before the next ST")
         seg.position = 1
         version = seg.get(3) or (self.group.gs.get(8) if self.group is not None else "")
-        self.transaction = Transaction(st=seg, segments=[seg], version=version, group=self.group)
+        group = None if self.keep else self.group
+        self.transaction = Transaction(st=seg, segments=[seg], version=version, group=group)
         self.tree = None
         if self.loops:
             match = find_specs(seg.get(1), version)

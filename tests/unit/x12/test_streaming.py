@@ -72,3 +72,24 @@ def test_streaming_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
     assert (small_count, big_count) == (200, 1200)
     assert root_loops <= 3  # yielded claims are let go of
     assert big_peak < small_peak * 1.5, (small_peak, big_peak)
+
+
+def test_a_read_document_is_freed_by_reference_counting_alone() -> None:
+    """A document from ``read`` links its parts top down only (a stream's transactions link up
+    to their group): once dropped, nothing of it waits for the cycle collector."""
+    import gc
+
+    from finclear.x12 import validate
+
+    text = big_835(3)
+    gc.collect()
+    gc.disable()
+    try:
+        document = read(text)
+        report = validate(document)
+        assert [t.group for t in document.transactions()] == [None, None]
+        assert all(g.interchange is None for i in document.interchanges for g in i.groups)
+        del document, report
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
