@@ -180,7 +180,8 @@ def child(args: argparse.Namespace) -> None:
                 .order_by("pk")
                 .values_list("encounter_id", "coverage_id")[: args.checks]
             )
-            encounters, coverages = load_pairs(pairs)
+            loaded = load_pairs(pairs)
+            encounters, coverages = loaded.encounters, loaded.coverages
             latencies, exchanges = [], []
             cpu, sim_cpu = time.process_time(), process_cpu_seconds(sim_pid)
             for enc_id, cov_id in pairs:
