@@ -7,16 +7,21 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finclear.eligibility import batch, endpoints, reads
+from finclear.eligibility.models import EligibilityCheck
 from finclear.patients.models import Coverage
 from finclear.patients.services import do_add_coverage
 from finclear.payers.models import PayerIdentifier
 from finclear.payers.services import do_add_payer_identifier
 from finclear.scheduling.models import Encounter, ServiceLine
 from finclear.scheduling.services import ServiceLineInput, do_add_service_line
+from finclear.workqueue.models import ClearanceCase
+from finclear.workqueue.services import do_ensure_cases
 from tests.integration.model_builders import (
     Clinic,
     build_patient,
@@ -158,3 +163,67 @@ def test_a_chunks_pairs_hold_the_line_codes_in_order_and_the_payer_identifiers(
         assert found[pk] == [i.identifier for i in expected]
         assert keys[pk] == endpoints.payer_keys(coverage.payer)
     assert batch.load_pairs([]).encounters == {}
+
+
+def build_checks(world, statuses):
+    """A check per status, each with its own idempotency key, on the world's encounters."""
+    now = timezone.now()
+    coverage = world[0].patient.coverages.first()
+    return EligibilityCheck.objects.bulk_create(
+        EligibilityCheck(
+            encounter=world[n % len(world)],
+            coverage=coverage,
+            channel="batch",
+            trace_number=f"T{n}",
+            idempotency_key=f"K{n}",
+            coverage_fingerprint="f",
+            date_of_service=now.date(),
+            requested_at=now,
+            status=status,
+        )
+        for n, status in enumerate(statuses)
+    )
+
+
+statuses = st.lists(st.sampled_from(["verified", "error", "rejected", "needs_review"]), max_size=6)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_done_keys_and_the_released_error_keys_are_the_orms(world, data):
+    with transaction.atomic():
+        checks = build_checks(world, data.draw(statuses))
+        keys = data.draw(st.lists(st.sampled_from([c.idempotency_key for c in checks] + ["K?"])))
+        assert batch.load_done_keys(keys) == set(
+            EligibilityCheck.objects.filter(idempotency_key__in=keys)
+            .exclude(status="error")
+            .values_list("idempotency_key", flat=True)
+        )
+        expected = {
+            c.pk: None if c.status == "error" and c.idempotency_key in keys else c.idempotency_key
+            for c in checks
+        }
+        released = batch.do_release_error_keys(keys)
+        assert released == sum(
+            1 for c in checks if c.status == "error" and c.idempotency_key in keys
+        )
+        stored = dict(EligibilityCheck.objects.values_list("pk", "idempotency_key"))
+        assert stored == expected
+        transaction.set_rollback(True)
+
+
+def test_the_cases_by_encounter_are_the_orms(world):
+    do_ensure_cases([e.pk for e in world])
+    ids = [e.pk for e in world[:5]] + [10**9]
+    found = batch.load_case_keys(ids)
+    expected = {
+        case.encounter_id: case
+        for case in ClearanceCase.objects.filter(encounter_id__in=ids).only("pk", "encounter_id")
+    }
+    assert {k: (v.pk, v.encounter_id) for k, v in found.items()} == {
+        k: (v.pk, v.encounter_id) for k, v in expected.items()
+    }
+    case = found[world[0].pk]
+    assert not case._state.adding and case.status == expected[world[0].pk].status  # deferred

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +97,32 @@ def test_the_current_estimates_and_their_checks_are_the_orms(encounters, data):
             "pk", flat=True
         )
     )
+
+
+def test_superseding_locks_and_marks_what_the_orm_would(encounters):
+    ids = [e.pk for e in encounters] + [10**9]
+    now = timezone.now()
+    with transaction.atomic():
+        expected = list(
+            Estimate.objects.filter(encounter_id__in=ids, is_current=True).values_list(
+                "pk", "encounter_id"
+            )
+        )
+        untouched = list(Estimate.objects.filter(is_current=False).values_list("pk", "updated_at"))
+        assert services.do_supersede(ids, now) == expected
+        assert len(expected) == 2
+        for estimate in Estimate.objects.filter(pk__in=[pk for pk, _ in expected]):
+            assert (estimate.is_current, estimate.superseded_at, estimate.updated_at) == (
+                False,
+                now,
+                now,
+            )
+        assert (
+            list(
+                Estimate.objects.exclude(pk__in=[pk for pk, _ in expected]).values_list(
+                    "pk", "updated_at"
+                )
+            )
+            == untouched
+        )
+    assert services.do_supersede([], now) == []

@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from finclear.audit.models import AuditAction, AuditEvent
@@ -38,7 +39,13 @@ from finclear.eligibility.models import (
     EligibilityBatchRun,
     EligibilityCheck,
 )
-from finclear.eligibility.reads import fetch, load_coverages, load_encounters, match_any
+from finclear.eligibility.reads import (
+    fetch,
+    load_coverages,
+    load_encounters,
+    match_any,
+    match_text,
+)
 from finclear.eligibility.services import (
     Exchanged,
     build_check,
@@ -271,6 +278,64 @@ def _line_columns() -> Columns:
     return Columns(ServiceLine, "l", ("encounter", "cpt_hcpcs"))
 
 
+def load_done_keys(keys: Iterable[str]) -> set[str]:
+    """The idempotency keys among ``keys`` held by a check that is not an error."""
+    keys = set(keys)
+    if not keys:
+        return set()
+    check = _key_columns()
+    where, params = match_text(check.column("idempotency_key"), keys)
+    sql = (
+        f"SELECT {check.select} FROM {check.table} WHERE {where} AND {check.column('status')} <> %s"
+    )
+    return {row[0] for row in fetch(sql, [*params, CheckStatus.ERROR.value])}
+
+
+def do_release_error_keys(keys: list[str]) -> int:
+    """A retried error check gives up its key: the new check takes it, the old one stays."""
+    if not keys:
+        return 0
+    quote = connection.ops.quote_name
+    where, params = match_text(quote("idempotency_key"), keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(EligibilityCheck._meta.db_table)} SET {quote('idempotency_key')} "
+            f"= NULL WHERE {where} AND {quote('status')} = %s",
+            [*params, CheckStatus.ERROR.value],
+        )
+        return int(cursor.rowcount)
+
+
+def load_case_keys(encounter_ids: Iterable[int]) -> dict[int, ClearanceCase]:
+    """The encounters' cases by encounter, with their primary key and encounter alone (what
+    ``only("pk", "encounter_id")`` loads; the tasks need no more), built without the audit's
+    snapshot: they are never saved."""
+    ids = set(encounter_ids)
+    if not ids:
+        return {}
+    case = _case_columns()
+    where, params = match_any(case.column("encounter"), ids)
+    alias = connection.alias
+    found = {}
+    for pk, encounter_id in fetch(f"SELECT {case.select} FROM {case.table} WHERE {where}", params):
+        instance = ClearanceCase.__new__(ClearanceCase)
+        state = instance._state = ModelState()
+        state.adding, state.db = False, alias
+        instance.__dict__.update(id=pk, encounter_id=encounter_id)
+        found[encounter_id] = instance
+    return found
+
+
+@functools.cache
+def _key_columns() -> Columns:
+    return Columns(EligibilityCheck, "k", ("idempotency_key",))
+
+
+@functools.cache
+def _case_columns() -> Columns:
+    return Columns(ClearanceCase, "c", ("id", "encounter"))
+
+
 def classify(check: EligibilityCheck) -> str:
     """The run counter a check adds to."""
     if check.coverage_status == CoverageState.INACTIVE:
@@ -355,11 +420,7 @@ def do_exchange_pairs(
         keys[(enc_id, cov_id)] = build_idempotency_key(
             enc_id, cov_id, today, build_fingerprint(coverage)
         )
-    done_keys = set(
-        EligibilityCheck.objects.filter(idempotency_key__in=keys.values())
-        .exclude(status=CheckStatus.ERROR)
-        .values_list("idempotency_key", flat=True)
-    )
+    done_keys = load_done_keys(keys.values())
     todo = []
     for (enc_id, cov_id), key in keys.items():
         if key in done_keys:
@@ -388,9 +449,7 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
     """Write a chunk's checks, audit events, tasks, case statuses and the run's counts."""
     run = chunk.run
     # A retried error check gives up its key: the new check takes it, the old one stays.
-    EligibilityCheck.objects.filter(
-        idempotency_key__in=[key for _, key in exchanged], status=CheckStatus.ERROR
-    ).update(idempotency_key=None)
+    do_release_error_keys([key for _, key in exchanged])
     checks = [
         build_check(
             done,
@@ -412,12 +471,7 @@ def do_record_chunk(chunk: BatchChunk, exchanged: list[tuple[Exchanged, str]]) -
     encounter_ids = [check.encounter_id for check in checks]
     do_ensure_cases(encounter_ids)
     # The tasks need a case's id alone (its JSON parts would be decoded and copied for nothing).
-    cases = {
-        case.encounter_id: case
-        for case in ClearanceCase.objects.filter(encounter_id__in=encounter_ids).only(
-            "pk", "encounter_id"
-        )
-    }
+    cases = load_case_keys(encounter_ids)
     do_apply_tasks([(check, cases[check.encounter_id]) for check in checks])
     # New benefits change estimates: bulk inserts send no signals, so refresh them here, before
     # the cases' statuses are derived from them.

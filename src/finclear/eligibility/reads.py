@@ -30,6 +30,15 @@ def match_any(column: str, ids: Iterable[int]) -> tuple[str, list[Any]]:
     return f"{column} {in_marks(values)}", in_params(values)
 
 
+def match_text(column: str, values: Iterable[str]) -> tuple[str, list[Any]]:
+    """``column`` in the strings ``values`` (not empty): one array parameter on PostgreSQL,
+    an IN list elsewhere."""
+    found = sorted(set(values))
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [found]
+    return f"{column} IN ({', '.join(['%s'] * len(found))})", found
+
+
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from finclear.audit.models import AuditAction, AuditEvent
@@ -122,15 +122,7 @@ def _write(
     now = timezone.now()
     ids = [inputs.encounter.pk for inputs, _ in batch]
     patient_of = {inputs.encounter.pk: inputs.encounter.patient_id for inputs, _ in batch}
-    old = list(
-        Estimate.objects.select_for_update()
-        .filter(encounter_id__in=ids, is_current=True)
-        .values_list("pk", "encounter_id")
-    )
-    if old:
-        Estimate.objects.filter(pk__in=[pk for pk, _ in old]).update(
-            is_current=False, superseded_at=now, updated_at=now
-        )
+    old = do_supersede(ids, now)
     built = [build_estimate(inputs, calc, user, reason) for inputs, calc in batch]
     estimates = do_copy_create(Estimate, [estimate for estimate, _ in built])
     lines = []
@@ -210,6 +202,40 @@ def load_made_from(encounter_ids: Sequence[int]) -> dict[int, tuple[Any, Any]]:
         coverage_id, rows = convert(row, 1)
         out[row[0]] = (coverage_id, rows)
     return out
+
+
+def do_supersede(encounter_ids: Sequence[int], now: dt.datetime) -> list[tuple[int, int]]:
+    """Lock the encounters' current estimates and mark them superseded at ``now``; their
+    (pk, encounter id), by creation, newest first (plain SQL: ``select_for_update`` and
+    ``update`` of the ORM, as ``finclear.eligibility.reads``)."""
+    if not encounter_ids:
+        return []
+    estimate = _lock_columns()
+    where, params = match_any(estimate.column("encounter"), encounter_ids)
+    sql = (
+        f"SELECT {estimate.select} FROM {estimate.table} "
+        f"WHERE {estimate.column('is_current')} = %s AND {where} "
+        f"ORDER BY {estimate.column('created_at')} DESC, {estimate.column('id')} DESC"
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    old = [(row[0], row[1]) for row in fetch(sql, [True, *params])]
+    if old:
+        quote = connection.ops.quote_name
+        where, params = match_any(quote("id"), [pk for pk, _ in old])
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(Estimate._meta.db_table)} SET {quote('is_current')} = %s, "
+                f"{quote('superseded_at')} = %s, {quote('updated_at')} = %s WHERE {where}",
+                [False, stamp, stamp, *params],
+            )
+    return old
+
+
+@functools.cache
+def _lock_columns() -> Columns:
+    return Columns(Estimate, "s", ("id", "encounter"))
 
 
 def load_with_lines(encounter_ids: Sequence[int]) -> set[int]:
