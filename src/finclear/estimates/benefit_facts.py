@@ -23,6 +23,7 @@ member has spent: the estimate says so), in network only.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -72,8 +73,12 @@ def is_primary_care(taxonomy: str) -> bool:
     return taxonomy.upper().startswith(PRIMARY_CARE_TAXONOMIES)
 
 
+@functools.lru_cache(maxsize=8192)
 def category_of(code: str, place_of_service: str = "", primary_care: bool = False) -> str:
-    """The service category of a line: its service type, office visits split, preventive apart."""
+    """The service category of a line: its service type, office visits split, preventive apart.
+
+    Kept per arguments: a batch's lines repeat a few codes, each matched against every range
+    of the service type table."""
     code = code.strip().upper()
     if PREVENTIVE_CODES[0] <= code <= PREVENTIVE_CODES[1] and code.isdigit():
         return PREVENTIVE
