@@ -111,3 +111,25 @@ def test_the_cli_says_a_worker_process_failed_and_exits_with_an_error(
         )
     assert result.exit_code == 1, result.output
     assert "task worker pid" in result.output and "exited with 1" in result.output
+
+
+def test_a_chunks_case_statuses_are_taken_before_the_chunks_still_queued(
+    payer, django_capture_on_commit_callbacks
+):
+    """The statuses follow the checks through the batch: the next task a worker takes after a
+    chunk is that chunk's recompute, not the next chunk."""
+    from django_tasks_db.models import DBTaskResult
+
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    clinic = Clinic()
+    for hour in (9, 10, 11, 12):
+        clinic.encounter(scheduled_at=dt.datetime.combine(tomorrow, dt.time(hour), EASTERN))
+    with django_capture_on_commit_callbacks(execute=True):
+        run = batch.do_start_batch(7, triggered_by="test", chunk_size=1)
+    assert DBTaskResult.objects.ready().count() == run.chunks.count() >= 2
+    first = run.chunks.order_by("number").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert batch.do_run_chunk(first.pk, worker="test") == 1
+    queued = list(DBTaskResult.objects.ready().values_list("task_path", flat=True))
+    assert queued[0].endswith(".recompute_cases")
+    assert [path.rsplit(".", 1)[1] for path in queued[1:]] == ["verify_chunk"] * (len(queued) - 1)

@@ -200,11 +200,18 @@ def do_enqueue_chunks(chunk_ids: Iterable[int]) -> None:
         verify_chunk.enqueue(chunk_id)
 
 
+# A chunk's case statuses go ahead of the chunks still queued: a worker free after a chunk
+# takes them next, so the statuses follow the checks through a long batch (rather than all
+# waiting for its end), and their work, which needs no payer, fills the time the other
+# workers wait for theirs.
+RECOMPUTE_PRIORITY = 10
+
+
 def do_enqueue_recompute(case_ids: list[int]) -> None:
     from finclear.eligibility.tasks import recompute_cases
 
     if case_ids:
-        recompute_cases.enqueue(case_ids)
+        recompute_cases.using(priority=RECOMPUTE_PRIORITY).enqueue(case_ids)
 
 
 def do_claim_chunk(chunk_id: int, worker: str) -> bool:
