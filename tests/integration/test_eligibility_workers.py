@@ -70,6 +70,26 @@ def test_a_forked_worker_that_fails_is_reported(schedule, monkeypatch):
     assert run.status == EligibilityBatchRun.Status.RUNNING and run.processed == 0
 
 
+def check_the_collector(worker_id: str) -> None:
+    import gc
+
+    if gc.get_threshold() != workers.WORKER_GC_THRESHOLD:
+        raise RuntimeError(f"{worker_id}: collector thresholds {gc.get_threshold()}")
+
+
+@needs_fork
+def test_a_forked_worker_collects_garbage_less_often_and_this_process_as_before(
+    schedule, monkeypatch
+):
+    import gc
+
+    before = gc.get_threshold()
+    run = batch.do_start_batch(7, triggered_by="test", enqueue=False)
+    monkeypatch.setattr(workers, "do_work_queue", check_the_collector)
+    assert workers.do_run_to_end(run, 0, processes=1) == run
+    assert gc.get_threshold() == before != workers.WORKER_GC_THRESHOLD
+
+
 def test_without_fork_a_worker_process_that_cannot_start_is_reported(schedule, monkeypatch):
     """Where the platform cannot fork: a new interpreter, here with settings that do not exist."""
     run = batch.do_start_batch(7, triggered_by="test", enqueue=False)

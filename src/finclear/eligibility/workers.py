@@ -17,6 +17,7 @@ environment and the payer endpoints from the payers file (``FINCLEAR_PAYERS_FILE
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import subprocess
@@ -33,6 +34,12 @@ from finclear.eligibility.models import EligibilityBatchRun
 
 POLL_SECONDS = 0.2
 WORKER_INTERVAL = 0.05  # seconds a worker waits before asking the queue again
+# A forked worker's garbage collector: a young collection after 50,000 net new container
+# objects rather than 700. A batch frees almost everything by reference counting, so at 700
+# the collector ran 2,000 young collections per 6,000 encounters for little (0.1 ms of CPU an
+# encounter, gc.callbacks timing); at 50,000 it runs a few, and reference cycles are still
+# collected (generations 1 and 2 keep their default ratios).
+WORKER_GC_THRESHOLD = (50_000, 10, 10)
 
 Worker = threading.Thread | subprocess.Popen[bytes] | BaseProcess
 # The inherited connections' state, kept in a forked worker so that nothing closes the sockets
@@ -111,6 +118,7 @@ def forget_inherited_connections() -> None:
 def work_forked(worker_id: str) -> None:
     """A forked worker process's life: its own connections, the queue, its connections closed."""
     forget_inherited_connections()
+    gc.set_threshold(*WORKER_GC_THRESHOLD)
     try:
         do_work_queue(worker_id)
     finally:
