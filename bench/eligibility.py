@@ -6,10 +6,12 @@ every case's status computed (as the demo pipeline does); the payer simulator
 (``finclear payersim``, no added latency) answers on loopback. Then:
 
 - batch: every encounter of the window with a coverage to verify, through the tasks API
-  (``--workers`` task workers in the process, or ``--processes`` worker processes as
-  ``finclear eligibility batch --processes`` runs them), storing the checks, tasks, estimates
-  and case statuses: encounters verified per second, all in (until the last follow-up task is
-  done), with the CPU time of the app's processes and of the simulator per encounter;
+  (``--processes`` worker processes, as ``finclear eligibility batch --processes`` runs them
+  and as a deployment runs its workers: one per core by default; ``--processes 0`` runs
+  ``--workers`` task workers in threads of the process instead), storing the checks, tasks,
+  estimates and case statuses: encounters verified per second, all in (until the last
+  follow-up task is done), with the CPU time of the app's processes and of the simulator per
+  encounter;
 - real time: ``--checks`` sequential ``do_verify`` calls (270 built, sent, 271 read,
   normalized and stored): latency p50 / p95 / p99, end to end.
 
@@ -17,8 +19,9 @@ Django's debug mode is off, as in production (``FINCLEAR_DEBUG=0``: with it on, 
 SQL is also kept in memory). The peer figure for scale: CAQH CORE allows 20 s for a real-time round trip. Targets on the
 2-core machine with PostgreSQL: p95 <= 25 ms, batch >= 500 encounters/s.
 
-    .venv/bin/python bench/eligibility.py [--encounters 10000] [--checks 1000] [--workers 2]
-        [--processes 0] [--databases sqlite,postgres]
+    .venv/bin/python bench/eligibility.py [--encounters 10000] [--checks 1000]
+        [--processes N (default: the cores) | --processes 0 --workers 2]
+        [--databases sqlite,postgres]
 """
 
 from __future__ import annotations
@@ -283,7 +286,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-size", type=int, default=100)
     parser.add_argument(
-        "--processes", type=int, default=0, help="task worker processes instead of --workers"
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="task worker processes (default: one per core); 0: --workers threads instead",
     )
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
