@@ -178,3 +178,22 @@ def test_rows_inserted_are_the_ones_bulk_create_would_store(payer, monkeypatch):
 
     assert stored("rows") == stored("bulk") and len(stored("rows")) == 5
     do_insert_rows(AuditEvent, [])
+
+
+def test_a_reads_order_is_its_models_ordering_as_columns():
+    from finclear.assistance.models import AssistanceApplication, AssistancePolicy
+    from finclear.estimates.models import Estimate
+    from finclear.workqueue.rows import Columns
+
+    estimate = Columns(Estimate, "s", ("encounter",))
+    assert Estimate._meta.ordering == ["-created_at", "-pk"]
+    assert estimate.ordering() == (
+        f"{estimate.column('created_at')} DESC, {estimate.column('id')} DESC"
+    )
+    app = Columns(AssistanceApplication, "a", ("patient",))
+    assert app.ordering("patient", "-status") == (
+        f"{app.column('patient')}, {app.column('status')} DESC, "
+        f"{app.column('received_on')} DESC, {app.column('id')} DESC"
+    )
+    with pytest.raises(TypeError, match="facility__code"):
+        Columns(AssistancePolicy, "p").ordering()

@@ -70,7 +70,7 @@ def _reads() -> tuple[Read, Read, Read]:
             estimate,
             f"{encounter.column('patient')} {{}} AND {encounter.column('status')} = %s "
             f"AND {estimate.column('is_current')} = %s",
-            f"{estimate.column('created_at')} DESC, {estimate.column('id')} DESC",
+            estimate.ordering(),
             select=f"{encounter.column('patient')}, {estimate.column('encounter')}, "
             f"{estimate.column('patient_total')}",
             join=f"INNER JOIN {encounter.table} ON {encounter.column('id')} = "
@@ -85,6 +85,6 @@ def _reads() -> tuple[Read, Read, Read]:
         build_read(
             plan,
             f"{plan.column('patient')} {{}} AND NOT ({plan.column('state')} = %s)",
-            f"{plan.column('created_at')} DESC, {plan.column('id')} DESC",
+            plan.ordering(),
         ),
     )

@@ -114,12 +114,12 @@ def _reads() -> tuple[Read, Read, Read, Read]:
         build_read(
             app,
             f"{app.column('patient')} {{}}",
-            f"{app.column('patient')}, {app.column('received_on')} DESC, {app.column('id')} DESC",
+            app.ordering("patient"),
         ),
         build_read(
             estimate,
             f"{estimate.column('encounter')} {{}} AND {estimate.column('is_current')} = %s",
-            f"{estimate.column('created_at')} DESC, {estimate.column('id')} DESC",
+            estimate.ordering(),
         ),
         build_read(
             line,

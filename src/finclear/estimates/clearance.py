@@ -74,7 +74,7 @@ def _reads() -> tuple[Read, Read]:
         build_read(
             estimate,
             f"{estimate.column('encounter')} {{}} AND {estimate.column('is_current')} = %s",
-            f"{estimate.column('created_at')} DESC, {estimate.column('id')} DESC",
+            estimate.ordering(),
         ),
         build_read(
             request,

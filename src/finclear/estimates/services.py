@@ -165,7 +165,7 @@ def _current_sql() -> tuple[Columns, Columns, str, str]:
     WHERE: by encounter, the fingerprint; and the check each was made from."""
     estimate = Columns(Estimate, "s", ("encounter", "fingerprint"))
     check = Columns(EligibilityCheck, "k", ("coverage", "benefits"))
-    order = f"{estimate.column('created_at')} DESC, {estimate.column('id')} DESC"
+    order = estimate.ordering()
     current = (
         f"SELECT {estimate.select} FROM {estimate.table} "
         f"WHERE {estimate.column('is_current')} = %s AND {{}} ORDER BY {order}"
@@ -215,7 +215,7 @@ def do_supersede(encounter_ids: Sequence[int], now: dt.datetime) -> list[tuple[i
     sql = (
         f"SELECT {estimate.select} FROM {estimate.table} "
         f"WHERE {estimate.column('is_current')} = %s AND {where} "
-        f"ORDER BY {estimate.column('created_at')} DESC, {estimate.column('id')} DESC"
+        f"ORDER BY {estimate.ordering()}"
     )
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"

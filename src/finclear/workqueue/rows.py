@@ -64,6 +64,20 @@ class Columns:
         field = self.model._meta.get_field(name)
         return f"{self.alias}.{connection.ops.quote_name(field.column)}"  # type: ignore[union-attr]
 
+    def ordering(self, *leading: str) -> str:
+        """ORDER BY terms: the ``leading`` fields, then the model's ``Meta.ordering`` (the
+        order the ORM's queries of it have), each a column under the alias (``-`` for
+        descending, ``pk`` for the key). Plain field names only: a related field's or an
+        expression's order is refused."""
+        terms = []
+        for name in (*leading, *self.model._meta.ordering):
+            if not isinstance(name, str) or "__" in name or name.startswith("?"):
+                raise TypeError(f"{self.model.__name__}: cannot order plain SQL by {name!r}")
+            field = name.lstrip("-")
+            column = self.column(self.model._meta.pk.name if field == "pk" else field)
+            terms.append(f"{column} DESC" if name.startswith("-") else column)
+        return ", ".join(terms)
+
     def converters(self) -> list[tuple[int, Any, list[Converter]]]:
         """(index, column, converters) of the fields whose values the ORM converts."""
         found = self._converters.get(connection.vendor)
